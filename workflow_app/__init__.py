@@ -1,0 +1,41 @@
+"""Case routing for labour-rights enforcement: BPMN processes on SpiffWorkflow behind a REST API."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Settings
+from .db import Database
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    if settings.create_schema:
+        db.create_schema()
+    app.extensions["caseflow.db"] = db
+    app.extensions["caseflow.settings"] = settings
+
+    if settings.sync_library_on_start:
+        from .services import registry
+        from .services.runtime import in_transaction
+        result = in_transaction(db, lambda s: registry.sync_folders(s, settings.library_folders))
+        log.info("process library: %d new versions, %d unchanged",
+                 len(result.created), len(result.unchanged))
+
+    from .api import init_api
+    init_api(app)
+    return app

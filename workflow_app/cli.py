@@ -1,0 +1,189 @@
+"""The ``caseflow`` command: database, deployments, organisation, users, tokens, demo and server."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import create_app
+from .config import Settings
+from .db import Database
+from .services.errors import DomainError
+from .services.runtime import in_transaction
+
+
+def _db(settings: Settings) -> Database:
+    db = Database(settings.database_url)
+    db.create_schema()
+    return db
+
+
+def cmd_init_db(args, settings):
+    _db(settings)
+    print(f"schema ready: {settings.database_url}")
+
+
+def cmd_deploy(args, settings):
+    from .services import registry
+    db = _db(settings)
+    files = {}
+    for path in map(Path, args.files):
+        files[path.name] = path.read_bytes()
+    result = in_transaction(db, lambda s: registry.deploy(s, files, args.actor, source="cli"))
+    for v in result.created:
+        print(f"deployed {v.process_key} v{v.version}")
+    for key in result.unchanged:
+        print(f"unchanged {key}")
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+
+
+def cmd_bureau(args, settings):
+    from .services import identity
+    in_transaction(_db(settings), lambda s: identity.create_bureau(s, args.code, args.name, args.level, args.parent))
+    print(f"bureau {args.code} created")
+
+
+def cmd_body(args, settings):
+    from .services import identity
+    in_transaction(_db(settings), lambda s: identity.create_body(s, args.bureau, args.kind, args.name))
+    print(f"body {args.bureau}/{args.kind} created")
+
+
+def cmd_group(args, settings):
+    from .services import identity
+    group = in_transaction(_db(settings), lambda s: identity.ensure_group(s, args.bureau, args.body, args.role, args.name))
+    print(f"group {group.key}")
+
+
+def cmd_user(args, settings):
+    from .services import identity
+
+    def run(s):
+        identity.create_user(s, args.username, args.name, args.password, actor="cli")
+        for key in args.group or []:
+            identity.add_membership(s, args.username, key, actor="cli")
+    in_transaction(_db(settings), run)
+    print(f"user {args.username} created")
+
+
+def cmd_member(args, settings):
+    from .services import identity
+    in_transaction(_db(settings), lambda s: identity.add_membership(s, args.username, args.group, actor="cli"))
+    print(f"{args.username} added to {args.group}")
+
+
+def cmd_token_create(args, settings):
+    from .services import identity
+    token, secret = in_transaction(_db(settings), lambda s: identity.create_token(
+        s, args.username, args.name, days=args.days or None, actor="cli"))
+    print(secret)
+
+
+def cmd_token_revoke(args, settings):
+    from .services import identity
+    in_transaction(_db(settings), lambda s: identity.revoke_token(s, args.prefix, actor="cli"))
+    print("revoked")
+
+
+def cmd_demo(args, settings):
+    from . import demo
+    if settings.database_url.startswith("sqlite:///") and args.reset:
+        Path(settings.database_url[len("sqlite:///"):]).unlink(missing_ok=True)
+    app = create_app(settings)
+    db = app.extensions["caseflow.db"]
+    if not demo.is_seeded(db):
+        print("seeding demo data ...")
+        demo.seed_organisation(db)
+        demo.seed_cases(db)
+    url = f"http://{args.host}:{args.port}"
+    print(f"\n案件分流系统 demo: {url}   (API docs: {url}/api/docs)")
+    print(f"Demo logins (password {demo.DEMO_PASSWORD}; API token in brackets):")
+    for username, name, key in demo.DEMO_USERS:
+        print(f"  {username:<11} {name:<16} {key:<40} [{demo.demo_token(username)}]")
+    print()
+    if not args.no_serve:
+        app.run(host=args.host, port=args.port, threaded=True)
+
+
+def cmd_serve(args, settings):
+    create_app(settings).run(host=args.host, port=args.port, threaded=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="caseflow", description="案件分流系统 case routing")
+    p.add_argument("--database-url", help="overrides CASEFLOW_DATABASE_URL")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init-db", help="create the schema").set_defaults(func=cmd_init_db)
+
+    d = sub.add_parser("deploy", help="deploy BPMN/DMN/form files")
+    d.add_argument("files", nargs="+")
+    d.add_argument("--actor", default="cli")
+    d.set_defaults(func=cmd_deploy)
+
+    b = sub.add_parser("bureau", help="add a bureau")
+    b.add_argument("code"); b.add_argument("name")
+    b.add_argument("--level", choices=["city", "district"], required=True)
+    b.add_argument("--parent")
+    b.set_defaults(func=cmd_bureau)
+
+    bo = sub.add_parser("body", help="add a body to a bureau")
+    bo.add_argument("bureau"); bo.add_argument("kind"); bo.add_argument("name")
+    bo.set_defaults(func=cmd_body)
+
+    g = sub.add_parser("group", help="create a group bureau/body/role")
+    g.add_argument("bureau"); g.add_argument("body"); g.add_argument("role")
+    g.add_argument("--name")
+    g.set_defaults(func=cmd_group)
+
+    u = sub.add_parser("user", help="create a user")
+    u.add_argument("username"); u.add_argument("name")
+    u.add_argument("--password")
+    u.add_argument("--group", action="append", help="group key bureau/body/role (repeatable)")
+    u.set_defaults(func=cmd_user)
+
+    m = sub.add_parser("member", help="add a user to a group")
+    m.add_argument("username"); m.add_argument("group")
+    m.set_defaults(func=cmd_member)
+
+    t = sub.add_parser("token", help="API tokens")
+    tsub = t.add_subparsers(dest="token_command", required=True)
+    tc = tsub.add_parser("create", help="create a token (printed once)")
+    tc.add_argument("username"); tc.add_argument("--name", default="api")
+    tc.add_argument("--days", type=int, default=90, help="0 = no expiry")
+    tc.set_defaults(func=cmd_token_create)
+    tr = tsub.add_parser("revoke", help="revoke a token by its prefix")
+    tr.add_argument("prefix")
+    tr.set_defaults(func=cmd_token_revoke)
+
+    for name, func, help_text in (("demo", cmd_demo, "seed demo data (once) and serve"),
+                                  ("serve", cmd_serve, "serve the application")):
+        s = sub.add_parser(name, help=help_text)
+        s.add_argument("--host", default="127.0.0.1")
+        s.add_argument("--port", type=int, default=5000)
+        if name == "demo":
+            s.add_argument("--reset", action="store_true", help="start from an empty SQLite database")
+            s.add_argument("--no-serve", action="store_true", help="seed and print the logins only")
+        s.set_defaults(func=func)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    overrides = {"database_url": args.database_url} if args.database_url else {}
+    settings = Settings.from_env(**overrides)
+    try:
+        args.func(args, settings)
+    except DomainError as exc:
+        print(f"错误：{exc.message}\n({exc.detail})", file=sys.stderr)
+        for problem in exc.extra.get("problems", []) or []:
+            print(f"  {problem['file']}:{problem.get('line') or '-'}: {problem['reason']}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Database access: one engine per application, short transactions, dialect specifics in one place.
+
+SQLite (embedded default) and PostgreSQL (production) behave differently under concurrent writers:
+
+* SQLite: every transaction starts with ``BEGIN IMMEDIATE`` so two writers never deadlock on lock
+  upgrade (the loser waits for the busy timeout instead of failing at once); WAL lets readers proceed.
+* PostgreSQL: READ COMMITTED; correctness of claims and instance updates comes from compare-and-set
+  UPDATEs and the optimistic version column, not from the isolation level.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Base, install_triggers
+
+
+class Database:
+    def __init__(self, url: str, echo: bool = False):
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+            event.listen(self.engine, "connect", _sqlite_on_connect)
+            event.listen(self.engine, "begin", _sqlite_on_begin)
+        else:
+            self.engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on any exception."""
+        session = self.sessions()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    def create_schema(self) -> None:
+        """Create tables (demo and tests; production uses migrations)."""
+        Base.metadata.create_all(self.engine)
+        install_triggers(self.engine)
+
+    def drop_schema(self) -> None:
+        Base.metadata.drop_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_on_connect(dbapi_connection, _record):
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection):
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,73 @@
+"""State serialization that leaves the process spec out.
+
+SpiffWorkflow embeds the full spec in every serialized workflow (about half the bytes of a small case).
+A deployed version's spec is serialized once (``dump_spec``) and stored with the version; an instance's
+state (``dump_state``) holds only its task tree and data. Restoring joins the two again.
+"""
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+
+class SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Converts a top-level workflow without its spec; restoring takes the specs as arguments."""
+
+    def to_dict(self, workflow):
+        dct = super().to_dict(workflow)
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        if spec is None:
+            raise ValueError("restoring a workflow needs its spec")
+        dct = dict(dct)
+        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = SpeclessWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+_SERIALIZER = _make_serializer()
+VERSION = _SERIALIZER.VERSION
+
+
+def dump_spec(spec, subprocess_specs: dict) -> str:
+    registry = _SERIALIZER.registry
+    return json.dumps({
+        "spec": registry.convert(spec),
+        "subprocess_specs": {name: registry.convert(s) for name, s in subprocess_specs.items()},
+    }, ensure_ascii=False)
+
+
+def load_spec(text: str):
+    registry = _SERIALIZER.registry
+    dct = json.loads(text)
+    spec = registry.restore(dct["spec"])
+    subprocess_specs = {name: registry.restore(s) for name, s in dct["subprocess_specs"].items()}
+    return spec, subprocess_specs
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    return _SERIALIZER.serialize_json(workflow)
+
+
+def load_state(text: str, spec, subprocess_specs) -> BpmnWorkflow:
+    dct = json.loads(text)
+    _SERIALIZER.migrate(dct)
+    return _SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)

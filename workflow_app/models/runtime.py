@@ -1,0 +1,108 @@
+"""Running instances and their projections (inbox rows, timers, message subscriptions)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    business_key: Mapped[str] = mapped_column(String(100), index=True)
+    jurisdiction: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # running | completed | terminated
+    state: Mapped[str] = mapped_column(Text)
+    employer_name: Mapped[str | None] = mapped_column(String(300))
+    summary: Mapped[str | None] = mapped_column(String(500))
+    tree_depth: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # Optimistic locking: every UPDATE carries "WHERE lock_version = :read"; a lost race raises
+    # StaleDataError, which the service turns into a retry or a clean 409.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class TaskRow(Base):
+    """The inbox projection: one row per user task that became ready, kept after completion as history."""
+
+    __tablename__ = "task_row"
+    __table_args__ = (
+        Index("ix_task_open_group", "status", "candidate_group", "priority", "created_at"),
+        Index("ix_task_open_assignee", "status", "assignee", "priority", "created_at"),
+        Index("ix_task_status_due", "status", "due_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    process_name: Mapped[str] = mapped_column(String(200))
+    process_version_id: Mapped[int] = mapped_column(Integer)
+    task_spec: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    form: Mapped[str | None] = mapped_column(String(200))
+    candidate_group: Mapped[str] = mapped_column(String(200))
+    bureau: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(String(32), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    owner: Mapped[str | None] = mapped_column(String(64), index=True)
+    delegation_state: Mapped[str | None] = mapped_column(String(16))  # pending | resolved
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # open | completed | cancelled
+    business_key: Mapped[str] = mapped_column(String(100), index=True)
+    employer_name: Mapped[str | None] = mapped_column(String(300), index=True)
+    summary: Mapped[str | None] = mapped_column(String(500))
+    draft: Mapped[str | None] = mapped_column(Text)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class TaskComment(Base):
+    __tablename__ = "task_comment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("task_row.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[int] = mapped_column(Integer, index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TimerRow(Base):
+    """A pending timer with its absolute due time: the worker wakes exactly the due instances."""
+
+    __tablename__ = "timer_row"
+    __table_args__ = (Index("ix_timer_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))  # pending | fired | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class MessageSubscription(Base):
+    """A waiting message catch, matched by message name and correlation key (never by scanning instances)."""
+
+    __tablename__ = "message_subscription"
+    __table_args__ = (Index("ix_subscription_match", "message_name", "correlation_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    message_name: Mapped[str] = mapped_column(String(200))
+    correlation_key: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

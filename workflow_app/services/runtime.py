@@ -1,0 +1,223 @@
+"""Durable execution: start instances and complete tasks, persisting state and projections together.
+
+Each use case runs in one transaction: load the instance (deserialize, no history replay), let the
+engine step, write the state back under the optimistic ``lock_version``, and re-project the instance's
+ready user tasks, pending timers and message subscriptions. The cost of a step depends only on the
+instance itself, never on how many other instances exist.
+
+:func:`in_transaction` retries a use case whose optimistic write lost a race; after the retries the
+caller gets a clean 409.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Callable, TypeVar
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import clock
+from ..db import Database
+from ..engine import runner, serialization
+from ..models import Bureau, MessageSubscription, ProcessInstance, ProcessVersion, TaskRow, TimerRow
+from . import access, audit, forms, identity, registry
+from .errors import Conflict, Forbidden, Invalid, NotFound, ProcessFailed
+from .identity import Principal
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_VARIABLES_BYTES = 256 * 1024
+RETRIES = 5
+
+
+class _Retry(Exception):
+    pass
+
+
+def in_transaction(db: Database, use_case: Callable[[Session], T], retries: int = RETRIES) -> T:
+    """Run ``use_case`` in a transaction; replay it when an optimistic write lost a race."""
+    for attempt in range(retries):
+        try:
+            with db.transaction() as session:
+                return use_case(session)
+        except StaleDataError:
+            log.info("optimistic conflict, retry %d", attempt + 1)
+            continue
+        except IntegrityError as exc:
+            # A concurrent writer inserted the same key (e.g. two deployments numbering the same version).
+            log.info("integrity conflict, retry %d: %s", attempt + 1, exc.orig)
+            continue
+    raise Conflict("案件正被他人同时修改，请刷新后重试", "concurrent update; retries exhausted")
+
+
+def _check_variables(variables: dict) -> dict:
+    if not isinstance(variables, dict):
+        raise Invalid("流程变量格式不正确", "variables must be a JSON object", errors={"variables": "应为对象"})
+    bad = [k for k in variables if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
+    if bad:
+        raise Invalid("流程变量名不合法", f"variable names must be identifiers not starting with '_': {bad}",
+                      errors={"variables": f"变量名不合法：{', '.join(map(str, bad))}"})
+    if len(json.dumps(variables, ensure_ascii=False, default=str)) > MAX_VARIABLES_BYTES:
+        raise Invalid("流程变量过大", "variables exceed 256 KiB", errors={"variables": "数据过大"})
+    return variables
+
+
+def start_instance(session: Session, principal: Principal, process_key: str, business_key: str,
+                   jurisdiction: str, variables: dict | None = None, employer_name: str | None = None,
+                   summary: str | None = None) -> ProcessInstance:
+    variables = _check_variables(dict(variables or {}))
+    if not business_key or len(business_key) > 100:
+        raise Invalid("案件编号不能为空且不超过100字", "business_key must be 1-100 characters",
+                      errors={"business_key": "案件编号不能为空且不超过100字"})
+    if session.scalar(select(Bureau.id).where(Bureau.code == jurisdiction)) is None:
+        raise Invalid(f"辖区 {jurisdiction} 不存在", f"unknown jurisdiction {jurisdiction!r}",
+                      errors={"jurisdiction": "辖区不存在"})
+    parents = identity.parent_map(session)
+    access.require_can_start(principal, jurisdiction, parents)
+    version = registry.get_version(session, process_key)
+    loaded = registry.spec_cache.get(version)
+
+    workflow = runner.new_workflow(loaded.spec, loaded.subprocess_specs)
+    workflow.task_tree.data.update(variables)
+    workflow.task_tree.data.update({"business_key": business_key, "jurisdiction": jurisdiction,
+                                    "employer_name": employer_name or variables.get("employer_name")})
+    try:
+        runner.run_engine(workflow)
+    except runner.EngineError as exc:
+        raise ProcessFailed(f"流程启动失败：{exc}", str(exc), task=exc.task_name) from None
+
+    now = clock.now()
+    instance = ProcessInstance(
+        process_key=process_key, process_version_id=version.id, business_key=business_key,
+        jurisdiction=jurisdiction, status="running", state=serialization.dump_state(workflow),
+        employer_name=employer_name or variables.get("employer_name"), summary=summary,
+        started_at=now, started_by=principal.username, updated_at=now)
+    session.add(instance)
+    session.flush()
+    _project(session, instance, version, workflow, parents)
+    audit.record(session, principal.username, "instance.start", "instance", instance.id,
+                 instance_id=instance.id, business_key=business_key,
+                 after={"process": process_key, "version": version.version, "jurisdiction": jurisdiction})
+    return instance
+
+
+def load_workflow(session: Session, instance: ProcessInstance):
+    version = session.get(ProcessVersion, instance.process_version_id)
+    loaded = registry.spec_cache.get(version)
+    return version, loaded, serialization.load_state(instance.state, loaded.spec, loaded.subprocess_specs)
+
+
+def visible_task(session: Session, principal: Principal, task_id: str) -> TaskRow:
+    """The task row, or 404 — also when it exists but is not the principal's to see (no leaking)."""
+    row = session.get(TaskRow, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
+    if row is None or not access.can_see_task(principal, row):
+        raise NotFound("任务不存在或无权查看", f"task {task_id} not found")
+    return row
+
+
+def complete_task(session: Session, principal: Principal, task_id: str, data: dict) -> TaskRow:
+    row = visible_task(session, principal, task_id)
+    _require_open(row)
+    if row.delegation_state == "pending":
+        raise Conflict("任务已委派，需由被委派人办理后交回（resolve）", "delegated task: the delegate must resolve it")
+    if row.assignee is None:
+        raise Conflict("请先认领任务再办理", "task is not claimed")
+    if row.assignee != principal.username:
+        raise Forbidden("该任务由他人办理", f"task is assigned to {row.assignee}")
+    version = session.get(ProcessVersion, row.process_version_id)
+    loaded = registry.spec_cache.get(version)
+    form = loaded.forms.get(row.form) if row.form else None
+    if form is None:
+        raise ProcessFailed("任务表单缺失", f"form {row.form!r} not in version {version.id}")
+    data = forms.validate(form, data)
+
+    # Compare-and-set: exactly one completer passes; on PostgreSQL the row lock also orders it against
+    # a concurrent reassignment.
+    claimed = session.execute(
+        update(TaskRow).where(TaskRow.id == row.id, TaskRow.status == "open",
+                              TaskRow.assignee == principal.username, TaskRow.row_version == row.row_version)
+        .values(status="completing", row_version=TaskRow.row_version + 1)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently")
+
+    instance = session.get(ProcessInstance, row.instance_id)
+    version, loaded, workflow = load_workflow(session, instance)
+    task = runner.find_ready_task(workflow, row.id)
+    if task is None:
+        raise Conflict("任务已不在待办状态", "task is no longer ready in the workflow")
+    try:
+        runner.complete_task(workflow, task, data)
+    except runner.EngineError as exc:
+        raise ProcessFailed(f"流程执行失败：{exc}", str(exc), task=exc.task_name) from None
+
+    now = clock.now()
+    instance.state = serialization.dump_state(workflow)
+    instance.updated_at = now
+    session.execute(update(TaskRow).where(TaskRow.id == row.id).values(
+        status="completed", completed_at=now, completed_by=principal.username, draft=None)
+        .execution_options(synchronize_session=False))
+    _project(session, instance, version, workflow, identity.parent_map(session))
+    session.flush()  # raises StaleDataError here if another step of this instance committed first
+    audit.record(session, principal.username, "task.complete", "task", row.id, instance_id=instance.id,
+                 business_key=instance.business_key,
+                 before={"status": "open", "assignee": row.assignee},
+                 after={"status": "completed", "data": data})
+    session.refresh(row)
+    return row
+
+
+def _require_open(row: TaskRow) -> None:
+    if row.status != "open":
+        raise Conflict("任务已办结或已取消", f"task is {row.status}")
+
+
+def _project(session: Session, instance: ProcessInstance, version: ProcessVersion, workflow,
+             parents: dict[str, str | None]) -> None:
+    """Rewrite this instance's projections from the workflow's current state."""
+    try:
+        shot = runner.snapshot(workflow)
+    except runner.EngineError as exc:
+        raise ProcessFailed(f"流程执行失败：{exc}", str(exc), task=exc.task_name) from None
+    now = clock.now()
+    instance.tree_depth = runner.tree_depth(workflow)
+    if shot.completed:
+        instance.status, instance.completed_at = "completed", now
+
+    open_rows = {r.id: r for r in session.scalars(
+        select(TaskRow).where(TaskRow.instance_id == instance.id, TaskRow.status == "open"))}
+    ready_ids = {t.id for t in shot.ready}
+    for task_id, row in open_rows.items():
+        if task_id not in ready_ids:  # interrupted by a boundary event, a cancel, or a terminate end
+            row.status, row.completed_at = "cancelled", now
+    for ready in shot.ready:
+        if ready.id in open_rows:
+            continue
+        if session.get(TaskRow, ready.id) is not None:
+            continue  # already completed in this step (cannot be ready again under the same id)
+        group = ready.group
+        key = group.resolve(instance.jurisdiction, parents)
+        bureau, body, role = key.split("/")
+        session.add(TaskRow(
+            id=ready.id, instance_id=instance.id, process_key=instance.process_key, process_name=version.name,
+            process_version_id=version.id, task_spec=ready.spec_name, name=ready.name, form=ready.form,
+            candidate_group=key, bureau=bureau, body=body, role=role, assignee=None, owner=None,
+            priority=ready.priority, due_at=ready.due_at, created_at=now, status="open",
+            business_key=instance.business_key, employer_name=instance.employer_name,
+            summary=ready.summary or instance.summary, row_version=1))
+
+    session.execute(delete(TimerRow).where(TimerRow.instance_id == instance.id, TimerRow.status == "pending"))
+    for timer in shot.timers:
+        session.add(TimerRow(instance_id=instance.id, task_id=timer.task_id, name=timer.name,
+                             due_at=timer.due_at, status="pending", attempts=0))
+    session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance.id))
+    for message in shot.messages:
+        session.add(MessageSubscription(
+            instance_id=instance.id, task_id=message.task_id, message_name=message.name,
+            correlation_key=json.dumps(message.correlation, sort_keys=True, ensure_ascii=False, default=str)[:300],
+            created_at=now))
