@@ -4,6 +4,7 @@ and a few dozen cases at different stages. Used by ``caseflow demo`` (SQLite) an
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -37,23 +38,29 @@ BUREAU_ROLES = ["process_owner", "administrator"]
 DEMO_PASSWORD = "Demo2026-caseflow"
 #: (username, display name, group key) — one demo user per role, mostly in 金水区.
 DEMO_USERS = [
-    ("clerk", "王受理（受理员）", "zz-jinshui/intake/intake_clerk"),
-    ("triage", "李分理（分理员）", "zz/triage_room/triage_reviewer"),
-    ("inspector", "张监察（监察员）", "zz-jinshui/inspection/inspector"),
-    ("inspector2", "赵监察（监察员）", "zz-jinshui/inspection/inspector"),
-    ("auditor", "刘稽核（稽核员）", "zz-jinshui/si_audit/auditor"),
-    ("arbitrator", "陈仲裁（仲裁员）", "zz-jinshui/arbitration/arbitrator"),
-    ("liaison", "杨联络（联络员）", "zz-jinshui/inspection/liaison_officer"),
-    ("head", "周科长（监察大队长）", "zz-jinshui/inspection/division_head"),
-    ("leader", "吴局长（局领导）", "zz-jinshui/leadership/leadership"),
-    ("legal", "郑法制（法制审核）", "zz-jinshui/legal_review/legal_reviewer"),
-    ("owner", "孙流程（流程管理员）", "zz/bureau/process_owner"),
-    ("admin", "钱管理（系统管理员）", "zz/bureau/administrator"),
+    ("clerk", "王受理", "zz-jinshui/intake/intake_clerk"),
+    ("triage", "李分理", "zz/triage_room/triage_reviewer"),
+    ("inspector", "张监察", "zz-jinshui/inspection/inspector"),
+    ("inspector2", "赵监察", "zz-jinshui/inspection/inspector"),
+    ("auditor", "刘稽核", "zz-jinshui/si_audit/auditor"),
+    ("arbitrator", "陈仲裁", "zz-jinshui/arbitration/arbitrator"),
+    ("liaison", "杨联络", "zz-jinshui/inspection/liaison_officer"),
+    ("head", "周科长", "zz-jinshui/inspection/division_head"),
+    ("leader", "吴局长", "zz-jinshui/leadership/leadership"),
+    ("legal", "郑法制", "zz-jinshui/legal_review/legal_reviewer"),
+    ("owner", "孙流程", "zz/bureau/process_owner"),
+    ("admin", "钱管理", "zz/bureau/administrator"),
 ]
 
 EMPLOYERS = ["河南某建筑工程有限公司", "郑州某餐饮管理有限公司", "某物流有限公司郑州分公司", "郑州某电子科技有限公司",
              "某保安服务有限公司", "郑州某服装加工厂", "某房地产开发有限公司", "郑州某商贸有限公司",
              "某家政服务有限公司", "郑州某汽车销售服务有限公司", "某劳务派遣有限公司", "郑州某印刷有限公司"]
+
+
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    # One argon2 hash for all demo users (they share the demo password): seeding stays fast.
+    return identity.hash_password(DEMO_PASSWORD)
 
 
 def demo_token(username: str) -> str:
@@ -74,7 +81,8 @@ def seed_organisation(db: Database) -> None:
             for role in BUREAU_ROLES:
                 identity.ensure_group(s, code, BUREAU_WIDE, role)
         for username, name, key in DEMO_USERS:
-            identity.create_user(s, username, name, DEMO_PASSWORD)
+            user = identity.create_user(s, username, name)
+            user.password_hash = _demo_password_hash()
             identity.add_membership(s, username, key)
             token, _secret = identity.create_token(s, username, "demo", days=None)
             token.token_hash = identity._token_hash(demo_token(username))

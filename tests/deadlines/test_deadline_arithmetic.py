@@ -10,8 +10,8 @@ from workflow_app.deadlines import (
     ExtensionBase,
     ExtensionPolicy,
     OfficialCalendar,
-    UnknownYearError,
     Unit,
+    UnknownYearError,
     add_calendar_days,
     add_calendar_days_rolled,
     add_hours,
@@ -160,14 +160,16 @@ def test_working_day_extension(cal: OfficialCalendar) -> None:
 def test_hour_extension() -> None:
     start = datetime(2025, 3, 3, 9, 0, tzinfo=CHINA_TZ)
     original = unrolled_end(OfficialCalendar(), Unit.HOURS, start, 24)
-    assert extend(OfficialCalendar(), ExtensionPolicy(Unit.HOURS), original, 12) == datetime(2025, 3, 4, 21, 0, tzinfo=CHINA_TZ)
+    extended = extend(OfficialCalendar(), ExtensionPolicy(Unit.HOURS), original, 12)
+    assert extended == datetime(2025, 3, 4, 21, 0, tzinfo=CHINA_TZ)
     with pytest.raises(TypeError):
         extend(OfficialCalendar(), ExtensionPolicy(Unit.HOURS), D(2025, 3, 3), 12)
 
 
 def test_extension_policy_from_config() -> None:
     assert ExtensionPolicy.from_config({}) == ExtensionPolicy(Unit.CD, ExtensionBase.UNROLLED)
-    assert ExtensionPolicy.from_config({"unit": "WD", "base": "rolled"}) == ExtensionPolicy(Unit.WD, ExtensionBase.ROLLED)
+    policy = ExtensionPolicy.from_config({"unit": "WD", "base": "rolled"})
+    assert policy == ExtensionPolicy(Unit.WD, ExtensionBase.ROLLED)
     with pytest.raises(ValueError, match="延期规则配置无效"):
         ExtensionPolicy.from_config({"unit": "weeks"})
     with pytest.raises(ValueError, match="未知字段"):

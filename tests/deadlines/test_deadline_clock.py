@@ -12,8 +12,8 @@ from workflow_app.deadlines import (
     OfficialCalendar,
     StatutoryClock,
     Suspension,
-    UnknownYearError,
     Unit,
+    UnknownYearError,
     end_of_day,
     extend,
     load_region_year_data,
@@ -120,7 +120,8 @@ def test_hour_clock() -> None:
 
 
 def test_day_clock_takes_datetimes_by_china_day(cal: OfficialCalendar) -> None:
-    clock = StatutoryClock(start=datetime(2025, 8, 16, 18, 0, tzinfo=timezone.utc), unit="CD", length=45)  # type: ignore[arg-type]
+    start = datetime(2025, 8, 16, 18, 0, tzinfo=timezone.utc)  # 2025-08-17 02:00 in China
+    clock = StatutoryClock(start=start, unit="CD", length=45)  # type: ignore[arg-type]  # text is accepted
     assert clock.start == D(2025, 8, 17) and clock.unit is Unit.CD
     assert clock.due_date(cal) == D(2025, 10, 9)
 
@@ -181,7 +182,12 @@ def test_round_trip(clock: StatutoryClock) -> None:
 
 
 def test_from_dict_rejects_bad_data() -> None:
-    for bad in ({}, {"start": "2025-13-01", "unit": "CD", "length": 5}, {"start": "2025-01-01", "unit": "x", "length": 5}):
+    bad_data: list[dict[str, object]] = [
+        {},
+        {"start": "2025-13-01", "unit": "CD", "length": 5},
+        {"start": "2025-01-01", "unit": "x", "length": 5},
+    ]
+    for bad in bad_data:
         with pytest.raises(ValueError, match="期限计时数据无效"):
             StatutoryClock.from_dict(bad)
 

@@ -46,6 +46,7 @@ class Unit(StrEnum):
 
     @property
     def label(self) -> str:
+        """The Chinese word for display, e.g. ``f"{n}{unit.label}"`` -> "5个工作日"."""
         return {"WD": "个工作日", "CD": "日", "h": "小时"}[self.value]
 
 
@@ -186,11 +187,13 @@ class ExtensionPolicy:
         if unknown:
             raise ValueError(f"延期规则配置含未知字段 (unknown extension policy keys: {sorted(unknown)})")
         try:
-            return cls(unit=Unit(config.get("unit", Unit.CD)), base=ExtensionBase(config.get("base", ExtensionBase.UNROLLED)))
+            unit = Unit(config.get("unit", Unit.CD))
+            base = ExtensionBase(config.get("base", ExtensionBase.UNROLLED))
         except ValueError as exc:
             raise ValueError(
                 f"延期规则配置无效：unit应为WD、CD或h，base应为unrolled或rolled (invalid extension policy {config!r})"
             ) from exc
+        return cls(unit=unit, base=base)
 
 
 def extend(
@@ -204,7 +207,8 @@ def extend(
 
     ``original_unrolled_end`` is the original period's end before rolling (see :func:`unrolled_end`).
     The extension is added to it (or to its rolled due date, per ``policy.base``), then the result is
-    rolled forward once. ``extra == 0`` gives the original (rolled) due date.
+    rolled forward once. ``extra == 0`` gives the original due date rolled forward (the due date itself,
+    except for a 0 WD period starting on a rest day, whose "due date" is that rest day).
     """
     _check_count(extra, "extra")
     if policy.unit is Unit.HOURS:
@@ -217,6 +221,12 @@ def extend(
     else:
         end = base + timedelta(days=extra)
     return roll_forward(cal, end, region)
+
+
+def _moment(value: date | datetime) -> datetime:
+    """Narrow a value an hour clock has already normalised to an aware datetime (for the type checker)."""
+    assert isinstance(value, datetime)
+    return value
 
 
 def _as_hour_start(value: date | datetime) -> datetime:
@@ -369,10 +379,11 @@ class StatutoryClock:
     def _check_suspensions(start: date | datetime, suspensions: tuple[Suspension, ...]) -> None:
         previous_end: Any = start
         for i, s in enumerate(suspensions):
-            if s.suspended_on < previous_end:  # type: ignore[operator]
+            if s.suspended_on < previous_end:
                 raise ValueError(
                     f"第{i + 1}次中止日期{s.suspended_on}早于期限起算或上一次恢复 "
-                    f"(suspension {i} starts {s.suspended_on}, before the start or the previous resumption {previous_end})"
+                    f"(suspension {i} starts {s.suspended_on}, "
+                    f"before the start or the previous resumption {previous_end})"
                 )
             if s.resumed_on is None:
                 if i != len(suspensions) - 1:
@@ -380,7 +391,7 @@ class StatutoryClock:
                         f"只有最后一次中止可以尚未恢复 (only the last suspension may be open; suspension {i} is open)"
                     )
                 break
-            if s.resumed_on < s.suspended_on:  # type: ignore[operator]
+            if s.resumed_on < s.suspended_on:
                 raise ValueError(
                     f"第{i + 1}次恢复日期{s.resumed_on}早于中止日期{s.suspended_on} "
                     f"(suspension {i} resumes {s.resumed_on} before it started {s.suspended_on})"
@@ -399,7 +410,8 @@ class StatutoryClock:
 
     def suspend(self, on: date | datetime) -> StatutoryClock:
         if self.is_suspended:
-            raise ValueError(f"期限已经中止，不能再次中止 (the clock is already suspended since {self.suspensions[-1].suspended_on})")
+            since = self.suspensions[-1].suspended_on
+            raise ValueError(f"期限已经中止，不能再次中止 (the clock is already suspended since {since})")
         return replace(self, suspensions=(*self.suspensions, Suspension(on)))
 
     def resume(self, on: date | datetime) -> StatutoryClock:
@@ -416,10 +428,10 @@ class StatutoryClock:
     # ---- day clocks: which days count
 
     def _runs_on(self, day: date) -> bool:
-        if day <= self.start:  # type: ignore[operator]
+        if day <= self.start:
             return False
         for s in self.suspensions:
-            if s.suspended_on < day and (s.resumed_on is None or day <= s.resumed_on):  # type: ignore[operator]
+            if s.suspended_on < day and (s.resumed_on is None or day <= s.resumed_on):
                 return False
         return True
 
@@ -444,7 +456,7 @@ class StatutoryClock:
             return None
         if self.unit is Unit.HOURS:
             return self._hours_due()
-        day: date = self.start  # type: ignore[assignment]
+        day: date = self.start
         needed = self.total_length
         while needed > 0:
             day += _ONE_DAY
@@ -470,7 +482,7 @@ class StatutoryClock:
         """Units consumed from the start up to ``today`` (inclusive); hours as a float for hour clocks."""
         if self.unit is Unit.HOURS:
             return self._hours_elapsed(self._instant(today))
-        return self._count(cal, self.start, to_local_date(today))  # type: ignore[arg-type]
+        return self._count(cal, self.start, to_local_date(today))
 
     def remaining(self, cal: OfficialCalendar, today: date | datetime) -> int | float:
         """Units left until the due date (negative when past it); frozen while suspended."""
@@ -495,23 +507,23 @@ class StatutoryClock:
     # ---- hour clocks
 
     def _hours_due(self) -> datetime:
-        due: datetime = self.start + self.total_length * _ONE_HOUR  # type: ignore[operator,assignment]
+        due = _moment(self.start) + self.total_length * _ONE_HOUR
         for s in self.suspensions:
             # Suspensions are in order; one that starts before the (so far) due instant pushes it.
-            if s.resumed_on is not None and s.suspended_on < due:  # type: ignore[operator]
-                due += s.resumed_on - s.suspended_on  # type: ignore[operator]
+            if s.resumed_on is not None and _moment(s.suspended_on) < due:
+                due += _moment(s.resumed_on) - _moment(s.suspended_on)
         return due
 
     def _hours_elapsed(self, now: datetime) -> float:
-        start: datetime = self.start  # type: ignore[assignment]
+        start = _moment(self.start)
         if now <= start:
             return 0.0
         running = now - start
         for s in self.suspensions:
-            s_on: datetime = s.suspended_on  # type: ignore[assignment]
-            r_on: datetime = now if s.resumed_on is None else min(now, s.resumed_on)  # type: ignore[type-var,assignment]
-            if r_on > s_on:
-                running -= r_on - s_on
+            stopped = _moment(s.suspended_on)
+            restarted = now if s.resumed_on is None else min(now, _moment(s.resumed_on))
+            if restarted > stopped:
+                running -= restarted - stopped
         return running / _ONE_HOUR
 
     # ---- persistence

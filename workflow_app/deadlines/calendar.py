@@ -202,7 +202,8 @@ def _problems_in_header(year: Any, version: Any, source: Any, note: Any, *, load
     problems: list[str] = []
     if not _valid_year(year):
         problems.append(
-            f"year必须是{MIN_YEAR}至{MAX_YEAR}之间的整数 (year must be an integer in {MIN_YEAR}..{MAX_YEAR}, got {year!r})"
+            f"year必须是{MIN_YEAR}至{MAX_YEAR}之间的整数 "
+            f"(year must be an integer in {MIN_YEAR}..{MAX_YEAR}, got {year!r})"
         )
     lowest = BUILTIN_VERSION + 1 if loaded else BUILTIN_VERSION
     if not _is_int(version) or version < lowest:
@@ -217,7 +218,8 @@ def _problems_in_header(year: Any, version: Any, source: Any, note: Any, *, load
         )
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH):
         problems.append(
-            f"note必须是不超过{MAX_NOTE_LENGTH}个字符的文本 (note must be a string of at most {MAX_NOTE_LENGTH} characters)"
+            f"note必须是不超过{MAX_NOTE_LENGTH}个字符的文本 "
+            f"(note must be a string of at most {MAX_NOTE_LENGTH} characters)"
         )
     return problems
 
@@ -346,7 +348,9 @@ def load_year_data(document: Mapping[str, Any] | str | bytes) -> YearData:
     detail in parentheses).
     """
     raw = _parse_document(document, _NATIONAL_KEYS)
-    problems = _problems_in_header(raw.get("year"), raw.get("version"), raw.get("source"), raw.get("note"), loaded=True)
+    problems = _problems_in_header(
+        raw.get("year"), raw.get("version"), raw.get("source"), raw.get("note"), loaded=True
+    )
     holidays, workdays, day_problems = _parse_days(raw)
     problems += day_problems
     if _valid_year(raw["year"]):
@@ -368,7 +372,9 @@ def load_region_year_data(document: Mapping[str, Any] | str | bytes) -> RegionYe
     """Like :func:`load_year_data`, for a regional override document (extra ``"region"`` field)."""
     raw = _parse_document(document, _NATIONAL_KEYS | {"region"}, required=("region", *_REQUIRED_KEYS))
     problems = _problems_in_region(raw.get("region"))
-    problems += _problems_in_header(raw.get("year"), raw.get("version"), raw.get("source"), raw.get("note"), loaded=True)
+    problems += _problems_in_header(
+        raw.get("year"), raw.get("version"), raw.get("source"), raw.get("note"), loaded=True
+    )
     holidays, workdays, day_problems = _parse_days(raw)
     problems += day_problems
     if _valid_year(raw["year"]):
@@ -540,7 +546,8 @@ class OfficialCalendar:
         if current is not None and data.version <= current.version:
             raise CalendarVersionError([
                 f"{data.year}年已有版本{current.version}的数据，新数据版本{data.version}必须更高 "
-                f"(year {data.year} already has version {current.version}; a replacement needs a higher version, got {data.version})"
+                f"(year {data.year} already has version {current.version}; "
+                f"a replacement needs a higher version, got {data.version})"
             ])
         years = {**self._years, data.year: data}
         return type(self)(years.values(), self._all_region_data())
@@ -634,7 +641,7 @@ def _builtin_calendar() -> OfficialCalendar:
 
 def builtin_year_data() -> list[YearData]:
     """The package's tables converted to :class:`YearData` (version 0), one per year it covers."""
-    import chinese_calendar
+    import chinese_calendar  # type: ignore[import-untyped]  # the package ships no type hints
     from chinese_calendar import constants
 
     package_version = getattr(chinese_calendar, "__version__", "unknown")
