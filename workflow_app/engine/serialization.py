@@ -7,12 +7,16 @@ state (``dump_state``) holds only its task tree and data. Restoring joins the tw
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from ..clock import ClockDateTime
 
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -37,10 +41,20 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class StateNotStorable(ValueError):
+    """Task data holds a value that has no JSON form (a script produced it)."""
+
+
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = SpeclessWorkflowConverter
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+    registry = BpmnWorkflowSerializer.configure(config)
+    # Values diagram scripts commonly produce, beyond Spiff's datetime/timedelta/UUID.
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    registry.register(ClockDateTime, lambda v: {"value": v.isoformat()},
+                      lambda v: datetime.fromisoformat(v["value"]), typename="datetime_clock")
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    return BpmnWorkflowSerializer(registry)
 
 
 _SERIALIZER = _make_serializer()
@@ -64,10 +78,19 @@ def load_spec(text: str):
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    return _SERIALIZER.serialize_json(workflow)
+    try:
+        return _SERIALIZER.serialize_json(workflow)
+    except (TypeError, ValueError) as exc:
+        raise StateNotStorable(f"task data holds a value that cannot be stored: {exc}") from None
 
 
-def load_state(text: str, spec, subprocess_specs) -> BpmnWorkflow:
+def load_state(text: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
+    """Restore a workflow. The script engine is not part of the state: the caller must supply the
+    sandboxed one, or Spiff would fall back to its unrestricted default."""
+    if script_engine is None:
+        raise ValueError("a restored workflow needs a script engine")
     dct = json.loads(text)
     _SERIALIZER.migrate(dct)
-    return _SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+    workflow = _SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+    workflow.script_engine = script_engine
+    return workflow

@@ -94,7 +94,7 @@ def start_instance(session: Session, principal: Principal, process_key: str, bus
     now = clock.now()
     instance = ProcessInstance(
         process_key=process_key, process_version_id=version.id, business_key=business_key,
-        jurisdiction=jurisdiction, status="running", state=serialization.dump_state(workflow),
+        jurisdiction=jurisdiction, status="running", state=_dump(workflow),
         employer_name=employer_name or variables.get("employer_name"), summary=summary,
         started_at=now, started_by=principal.username, updated_at=now)
     session.add(instance)
@@ -109,7 +109,8 @@ def start_instance(session: Session, principal: Principal, process_key: str, bus
 def load_workflow(session: Session, instance: ProcessInstance):
     version = session.get(ProcessVersion, instance.process_version_id)
     loaded = registry.spec_cache.get(version)
-    return version, loaded, serialization.load_state(instance.state, loaded.spec, loaded.subprocess_specs)
+    return version, loaded, serialization.load_state(instance.state, loaded.spec, loaded.subprocess_specs,
+                                                       runner.script_engine())
 
 
 def visible_task(session: Session, principal: Principal, task_id: str) -> TaskRow:
@@ -157,7 +158,7 @@ def complete_task(session: Session, principal: Principal, task_id: str, data: di
         raise ProcessFailed(f"流程执行失败：{exc}", str(exc), task=exc.task_name) from None
 
     now = clock.now()
-    instance.state = serialization.dump_state(workflow)
+    instance.state = _dump(workflow)
     instance.updated_at = now
     session.execute(update(TaskRow).where(TaskRow.id == row.id).values(
         status="completed", completed_at=now, completed_by=principal.username, draft=None)
@@ -170,6 +171,13 @@ def complete_task(session: Session, principal: Principal, task_id: str, data: di
                  after={"status": "completed", "data": data})
     session.refresh(row)
     return row
+
+
+def _dump(workflow) -> str:
+    try:
+        return serialization.dump_state(workflow)
+    except serialization.StateNotStorable as exc:
+        raise ProcessFailed(f"流程执行失败：{exc}", str(exc)) from None
 
 
 def _require_open(row: TaskRow) -> None:

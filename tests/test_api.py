@@ -1,0 +1,69 @@
+"""API surface: OpenAPI document, authentication, problem details, no 500 on malformed requests."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from workflow_app import clock
+from workflow_app.services import identity
+from workflow_app.services.runtime import in_transaction
+
+
+def test_openapi_document_and_docs(app):
+    client = app.test_client()
+    doc = client.get("/api/openapi.json")
+    assert doc.status_code == 200
+    paths = doc.json["paths"]
+    for path in ("/api/tasks", "/api/tasks/{task_id}/claim", "/api/tasks/{task_id}/complete", "/api/deployments",
+                 "/api/instances", "/api/processes", "/api/audit"):
+        assert path in paths
+    assert doc.json["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert client.get("/api/docs").status_code == 200
+
+
+def test_authentication_failures_are_401_problems(app, db, as_user):
+    client = app.test_client()
+    for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": "Basic abc"},
+                    {"Authorization": "Bearer cf_not-a-token"}):
+        r = client.get("/api/tasks", headers=headers)
+        assert r.status_code == 401 and r.mimetype == "application/problem+json"
+        assert r.json["message"] == "请先登录" or r.json["message"] == "登录已失效，请重新登录"
+    token, secret = in_transaction(db, lambda s: identity.create_token(s, "clerk", "short", days=1))
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/tasks", headers=auth).status_code == 200
+    in_transaction(db, lambda s: identity.revoke_token(s, token.prefix))
+    assert client.get("/api/tasks", headers=auth).status_code == 401
+    _, secret = in_transaction(db, lambda s: identity.create_token(s, "clerk", "expiring", days=1))
+    previous = clock.set_clock(clock.FrozenClock(clock.now() + timedelta(days=2)))
+    try:
+        assert client.get("/api/tasks", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    finally:
+        clock.set_clock(previous)
+
+
+def test_tokens_are_stored_hashed(db):
+    from sqlalchemy import select
+    from workflow_app.models import ApiToken
+    _, secret = in_transaction(db, lambda s: identity.create_token(s, "clerk", "x"))
+    with db.transaction() as s:
+        stored = s.scalars(select(ApiToken.token_hash)).all()
+    assert secret not in stored and all(len(h) == 64 for h in stored)
+
+
+def test_malformed_requests_never_500(as_user):
+    c = as_user("admin")
+    cases = [
+        c.post("/api/instances", data="{not json", content_type="application/json"),
+        c.post("/api/instances", json=[1, 2]),
+        c.post("/api/instances", json={"process_key": 5, "business_key": None, "jurisdiction": {}}),
+        c.post("/api/instances", json={"process_key": "inspection_case", "business_key": "x" * 500, "jurisdiction": "zz"}),
+        c.post("/api/tasks/abc/complete", json={"data": "nope"}),
+        c.post("/api/tasks/abc/assign", json={}),
+        c.get("/api/tasks?page=-1"), c.get("/api/tasks?overdue=maybe"), c.get("/api/instances/999999"),
+        c.get("/api/instances?status=weird"), c.put("/api/tasks"), c.get("/api/nothing-here"),
+        c.post("/api/deployments", data={}, content_type="multipart/form-data"),
+        c.get("/api/audit?instance_id=abc"),
+    ]
+    for r in cases:
+        assert 400 <= r.status_code < 500, (r.status_code, r.get_data(as_text=True)[:200])
+        assert r.mimetype == "application/problem+json"
+        assert {"type", "title", "status", "detail", "message"} <= set(r.json)
