@@ -19,7 +19,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from .. import clock
-from . import conventions, sandbox
+from . import conventions, diagram_functions, sandbox  # noqa: F401 (registers deadline functions)
 
 # Spiff's timers call datetime.now() from their own module; make them follow the application clock so
 # tests (and the worker) can move time without sleeping.
