@@ -188,3 +188,35 @@ def test_a_worker_killed_mid_step_leaves_the_instance_consistent(db_url, as_user
     r = inspector.post(f"/api/tasks/{task}/complete", json={"data": {"note": "再次办理"}})
     assert r.status_code == 422 and "time limit" in r.json["detail"]
     assert inspector.get(f"/api/tasks/{task}").json["status"] == "open"
+
+
+THROW = process(
+    "t_throw",
+    '<bpmn:startEvent id="s" /><bpmn:intermediateThrowEvent id="notify">'
+    '<bpmn:messageEventDefinition messageRef="m_note" /></bpmn:intermediateThrowEvent>'
+    + user_task("a", "后续") + '<bpmn:endEvent id="e" />',
+    [("f1", "s", "notify"), ("f2", "notify", "a"), ("f3", "a", "e")], lane_nodes=["a"],
+).replace("</bpmn:definitions>",
+          '<bpmn:message id="m_note" name="case_note"><bpmn:extensionElements>'
+          '<spiffworkflow:messagePayload>{"case": business_key, "n": 1}</spiffworkflow:messagePayload>'
+          '</bpmn:extensionElements></bpmn:message></bpmn:definitions>')
+
+
+def test_thrown_messages_go_to_the_outbox_or_a_registered_handler(as_user, db):
+    from workflow_app.models import OutboxMessage
+    from workflow_app.services import runtime
+    deploy(as_user, {"throw.bpmn": THROW})
+    case = start(as_user, "t_throw", business_key="OUT1").json
+    with db.transaction() as s:
+        rows = s.scalars(select(OutboxMessage)).all()
+        assert [(r.message_name, json.loads(r.payload), r.status) for r in rows] == [
+            ("case_note", {"case": "OUT1", "n": 1}, "pending")]
+    seen = []
+    runtime.register_event_handler("case_note", lambda s, inst, payload, who: seen.append((inst.business_key, payload)))
+    try:
+        start(as_user, "t_throw", business_key="OUT2")
+    finally:
+        runtime._EVENT_HANDLERS.pop("case_note")
+    assert seen == [("OUT2", {"case": "OUT2", "n": 1})]
+    with db.transaction() as s:
+        assert len(s.scalars(select(OutboxMessage)).all()) == 1

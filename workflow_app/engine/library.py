@@ -154,6 +154,8 @@ def _lint_expressions(filename: str, root: etree._Element) -> list[DefinitionErr
     for tag in ("preScript", "postScript"):
         for el in root.xpath(f".//spiffworkflow:{tag}", namespaces=NS):
             check(el, el.text, "exec", tag)
+    for el in root.xpath(".//spiffworkflow:messagePayload", namespaces=NS):
+        check(el, el.text, "eval", "messagePayload")
     for tag in ("conditionExpression", "timeDuration", "timeDate", "timeCycle", "loopCardinality",
                 "completionCondition", "loopCondition"):
         for el in root.xpath(f".//bpmn:{tag}", namespaces=NS):

@@ -6,11 +6,11 @@ from .audit import AuditEvent
 from .base import Base, UTCDateTime
 from .org import ApiToken, Body, Bureau, Group, Membership, User
 from .process import Deployment, ProcessVersion, RegistryFile
-from .runtime import MessageSubscription, ProcessInstance, TaskComment, TaskRow, TimerRow
+from .runtime import MessageSubscription, OutboxMessage, ProcessInstance, TaskComment, TaskRow, TimerRow
 
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "Body", "Bureau", "Deployment", "Group", "Membership",
-    "MessageSubscription", "ProcessInstance", "ProcessVersion", "RegistryFile", "TaskComment", "TaskRow",
+    "MessageSubscription", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile", "TaskComment", "TaskRow",
     "TimerRow", "UTCDateTime", "User", "install_triggers",
 ]
 

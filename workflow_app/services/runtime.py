@@ -22,7 +22,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clock
 from ..db import Database
 from ..engine import runner, serialization
-from ..models import Bureau, MessageSubscription, ProcessInstance, ProcessVersion, TaskRow, TimerRow
+from ..models import (Bureau, MessageSubscription, OutboxMessage, ProcessInstance, ProcessVersion, TaskRow,
+                      TimerRow)
 from . import access, audit, forms, identity, registry
 from .errors import Conflict, Forbidden, Invalid, NotFound, ProcessFailed
 from .identity import Principal
@@ -35,8 +36,14 @@ MAX_VARIABLES_BYTES = 256 * 1024
 RETRIES = 5
 
 
-class _Retry(Exception):
-    pass
+#: Synchronous handlers for thrown messages, by message name: domain actions that belong to the same
+#: transaction as the step that threw them (e.g. intake opening one case per handling body).
+EventHandler = Callable[[Session, ProcessInstance, dict, Principal], None]
+_EVENT_HANDLERS: dict[str, EventHandler] = {}
+
+
+def register_event_handler(message_name: str, handler: EventHandler) -> None:
+    _EVENT_HANDLERS[message_name] = handler
 
 
 def in_transaction(db: Database, use_case: Callable[[Session], T], retries: int = RETRIES) -> T:
@@ -91,6 +98,7 @@ def start_instance(session: Session, principal: Principal, process_key: str, bus
     except runner.EngineError as exc:
         raise ProcessFailed(f"流程启动失败：{exc}", str(exc), task=exc.task_name) from None
 
+    events = workflow.get_events()  # drained before serializing; dispatched once the instance has an id
     now = clock.now()
     instance = ProcessInstance(
         process_key=process_key, process_version_id=version.id, business_key=business_key,
@@ -100,6 +108,7 @@ def start_instance(session: Session, principal: Principal, process_key: str, bus
     session.add(instance)
     session.flush()
     _project(session, instance, version, workflow, parents)
+    _dispatch_events(session, instance, events, principal)
     audit.record(session, principal.username, "instance.start", "instance", instance.id,
                  instance_id=instance.id, business_key=business_key,
                  after={"process": process_key, "version": version.version, "jurisdiction": jurisdiction})
@@ -157,6 +166,7 @@ def complete_task(session: Session, principal: Principal, task_id: str, data: di
     except runner.EngineError as exc:
         raise ProcessFailed(f"流程执行失败：{exc}", str(exc), task=exc.task_name) from None
 
+    events = workflow.get_events()
     now = clock.now()
     instance.state = _dump(workflow)
     instance.updated_at = now
@@ -165,12 +175,31 @@ def complete_task(session: Session, principal: Principal, task_id: str, data: di
         .execution_options(synchronize_session=False))
     _project(session, instance, version, workflow, identity.parent_map(session))
     session.flush()  # raises StaleDataError here if another step of this instance committed first
+    _dispatch_events(session, instance, events, principal)
     audit.record(session, principal.username, "task.complete", "task", row.id, instance_id=instance.id,
                  business_key=instance.business_key,
                  before={"status": "open", "assignee": row.assignee},
                  after={"status": "completed", "data": data})
     session.refresh(row)
     return row
+
+
+def _dispatch_events(session: Session, instance: ProcessInstance, events, principal: Principal) -> None:
+    """Thrown messages: a registered handler runs now, in this transaction; any other message goes to the
+    outbox, written in this transaction and delivered after commit."""
+    for index, event in enumerate(events):
+        name = event.event_definition.name
+        payload = event.payload if isinstance(event.payload, dict) else {"value": event.payload}
+        handler = _EVENT_HANDLERS.get(name)
+        if handler is not None:
+            handler(session, instance, payload, principal)
+            continue
+        session.add(OutboxMessage(
+            instance_id=instance.id, message_name=name,
+            correlation_key=json.dumps(event.correlations or {}, sort_keys=True, ensure_ascii=False, default=str)[:300],
+            payload=json.dumps(payload, ensure_ascii=False, default=str),
+            idempotency_key=f"{instance.id}:{instance.lock_version}:{index}", status="pending", attempts=0,
+            created_at=clock.now()))
 
 
 def _dump(workflow) -> str:
