@@ -17,7 +17,9 @@ from workflow_app.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("CASEFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-PG_URL = os.environ.get("CASEFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/caseflow_test")
+# One database per pytest process, so concurrent runs (developers, CI) never truncate each other's data.
+PG_URL = os.environ.get("CASEFLOW_TEST_PG_URL",
+                        f"postgresql+psycopg://postgres@127.0.0.1:5432/caseflow_test_{os.getpid()}")
 LIBRARY = [ROOT / "bpmn", ROOT / "forms"]
 
 _pg_ready = False
@@ -41,6 +43,24 @@ def _prepare_postgres() -> None:
     Base.metadata.drop_all(engine)
     engine.dispose()
     _pg_ready = True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_database():
+    yield
+    if not _pg_ready or "CASEFLOW_TEST_PG_URL" in os.environ:
+        return
+    from sqlalchemy.orm import close_all_sessions
+    close_all_sessions()
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            dbname = PG_URL.rsplit("/", 1)[1]
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": dbname})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}"'))
+    finally:
+        admin.dispose()
 
 
 def _truncate_postgres() -> None:

@@ -87,6 +87,40 @@ def cmd_token_revoke(args, settings):
     print("revoked")
 
 
+def cmd_worker(args, settings):
+    from .worker import Worker
+    app = create_app(settings)  # imports every module that registers event handlers
+    worker = Worker(app.extensions["caseflow.db"], batch=args.batch, poll_seconds=args.poll)
+    if args.once:
+        print(f"work done: {worker.run_until_idle()}")
+        return
+    print("worker running (Ctrl-C to stop)")
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        worker.stop()
+
+
+def cmd_calendar_load(args, settings):
+    from .services import calendar
+    row = in_transaction(_db(settings), lambda s: calendar.load(s, Path(args.file).read_bytes(), args.actor))
+    print(f"loaded {row.region or 'national'} {row.year} version {row.version}")
+
+
+def cmd_calendar_list(args, settings):
+    from .services import calendar
+    for y in in_transaction(_db(settings), calendar.years):
+        print(f"{y['region'] or 'national':<10} {y['year']}  v{y['version']}  {y['source']}")
+
+
+def _serve(app, args, settings):
+    """Serve; with SQLite the worker runs in this process (no separate worker in the embedded demo)."""
+    if settings.database_url.startswith("sqlite") and not getattr(args, "no_worker", False):
+        from .worker import Worker
+        Worker(app.extensions["caseflow.db"]).start_thread()
+    app.run(host=args.host, port=args.port, threaded=True)
+
+
 def cmd_demo(args, settings):
     from . import demo
     if settings.database_url.startswith("sqlite:///") and args.reset:
@@ -104,11 +138,11 @@ def cmd_demo(args, settings):
         print(f"  {username:<11} {name:<16} {key:<40} [{demo.demo_token(username)}]")
     print()
     if not args.no_serve:
-        app.run(host=args.host, port=args.port, threaded=True)
+        _serve(app, args, settings)
 
 
 def cmd_serve(args, settings):
-    create_app(settings).run(host=args.host, port=args.port, threaded=True)
+    _serve(create_app(settings), args, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,11 +192,26 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("prefix")
     tr.set_defaults(func=cmd_token_revoke)
 
+    w = sub.add_parser("worker", help="fire due timers and escalate overdue tasks")
+    w.add_argument("--once", action="store_true", help="work until nothing is due, then exit")
+    w.add_argument("--batch", type=int, default=50)
+    w.add_argument("--poll", type=float, default=1.0, help="seconds to sleep when idle")
+    w.set_defaults(func=cmd_worker)
+
+    c = sub.add_parser("calendar", help="official working-day calendar")
+    csub = c.add_subparsers(dest="calendar_command", required=True)
+    cl = csub.add_parser("load", help="load a year's holiday arrangement (JSON document)")
+    cl.add_argument("file")
+    cl.add_argument("--actor", default="cli")
+    cl.set_defaults(func=cmd_calendar_load)
+    csub.add_parser("list", help="years with calendar data").set_defaults(func=cmd_calendar_list)
+
     for name, func, help_text in (("demo", cmd_demo, "seed demo data (once) and serve"),
                                   ("serve", cmd_serve, "serve the application")):
         s = sub.add_parser(name, help=help_text)
         s.add_argument("--host", default="127.0.0.1")
         s.add_argument("--port", type=int, default=5000)
+        s.add_argument("--no-worker", action="store_true", help="with SQLite: do not run the worker in-process")
         if name == "demo":
             s.add_argument("--reset", action="store_true", help="start from an empty SQLite database")
             s.add_argument("--no-serve", action="store_true", help="seed and print the logins only")

@@ -97,6 +97,6 @@ def init_api(app: Flask) -> None:
         log.exception("unhandled error on %s", request.path)
         return api.handle_http_exception(InternalServerError())
 
-    from . import audit_log, instances, processes, system, tasks
-    for blueprint in (system.blp, processes.blp, instances.blp, tasks.blp, audit_log.blp):
+    from . import audit_log, instances, operations, processes, system, tasks
+    for blueprint in (system.blp, processes.blp, instances.blp, tasks.blp, audit_log.blp, operations.blp):
         api.register_blueprint(blueprint)

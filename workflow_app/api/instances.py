@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import and_, func, select
 
 from ..models import MessageSubscription, ProcessInstance, ProcessVersion, TaskRow, TimerRow
-from ..services import access, identity, runtime
+from ..services import access, clocks, identity, runtime
 from ..services.errors import NotFound
 from ..services.runtime import in_transaction
 from . import current_principal, db
@@ -27,6 +27,7 @@ def instance_dict(session, instance: ProcessInstance, detail=False) -> dict:
             select(TaskRow).where(TaskRow.instance_id == instance.id).order_by(TaskRow.created_at, TaskRow.id))]
         out["timers"] = [{"task_id": t.task_id, "name": t.name, "due_at": t.due_at, "status": t.status}
                          for t in session.scalars(select(TimerRow).where(TimerRow.instance_id == instance.id))]
+        out["clocks"] = clocks.for_instance(session, instance.id)
         out["subscriptions"] = [{"task_id": m.task_id, "message_name": m.message_name,
                                  "correlation_key": m.correlation_key}
                                 for m in session.scalars(select(MessageSubscription)

@@ -76,6 +76,9 @@ class TaskSchema(Schema):
     employer_name = fields.String(allow_none=True)
     summary = fields.String(allow_none=True)
     row_version = fields.Integer()
+    escalated_at = fields.DateTime(allow_none=True)
+    escalation_group = fields.String(allow_none=True)
+    reminded_at = fields.DateTime(allow_none=True)
 
 
 class TaskDetailSchema(TaskSchema):
@@ -104,6 +107,7 @@ class TaskQuerySchema(Schema):
     priority_min = fields.Integer(load_default=None)
     priority_max = fields.Integer(load_default=None)
     overdue = fields.Boolean(load_default=None)
+    escalated = fields.Boolean(load_default=None)
     sort = fields.String(load_default="-priority,due_at", validate=validate.Length(max=200))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
@@ -163,8 +167,27 @@ class InstanceSchema(Schema):
     lock_version = fields.Integer()
 
 
+class ClockSchema(Schema):
+    name = fields.String()
+    label = fields.String()
+    rule = fields.String()
+    status = fields.String(metadata={"description": "running | suspended | stopped"})
+    unit = fields.String()
+    length = fields.Integer()
+    started_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+    stopped_at = fields.DateTime(allow_none=True)
+    elapsed = fields.Float(allow_none=True)
+    remaining = fields.Float(allow_none=True)
+    overdue = fields.Boolean(allow_none=True)
+    extensions = fields.List(fields.Dict())
+    suspensions = fields.List(fields.Dict())
+    error = fields.String()
+
+
 class InstanceDetailSchema(InstanceSchema):
     tasks = fields.List(fields.Nested(TaskSchema))
+    clocks = fields.List(fields.Nested(ClockSchema))
     timers = fields.List(fields.Nested(TimerSchema))
     subscriptions = fields.List(fields.Nested(SubscriptionSchema))
 

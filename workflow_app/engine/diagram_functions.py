@@ -7,7 +7,7 @@ year without calendar data raises an error naming the year, never a guess.
 """
 from __future__ import annotations
 
-import threading
+from contextvars import ContextVar
 from datetime import date, datetime, time
 from typing import Any
 
@@ -23,26 +23,21 @@ from ..deadlines import (
 )
 from . import sandbox
 
-_lock = threading.Lock()
-_calendar: OfficialCalendar | None = None
+#: The calendar of the database the current use case works on (set by services.calendar.refresh);
+#: a context variable, so threads serving different requests never see each other's calendar.
+_calendar: ContextVar[OfficialCalendar | None] = ContextVar("official_calendar", default=None)
 
 #: Reminders fire at the start of the office day.
 REMINDER_TIME = time(9, 0)
 
 
 def active_calendar() -> OfficialCalendar:
-    global _calendar
-    with _lock:
-        if _calendar is None:
-            _calendar = OfficialCalendar.builtin()
-        return _calendar
+    return _calendar.get() or OfficialCalendar.builtin()
 
 
-def set_active_calendar(calendar: OfficialCalendar) -> None:
-    """Install the calendar the diagrams compute with (the calendar service calls this)."""
-    global _calendar
-    with _lock:
-        _calendar = calendar
+def use_calendar(calendar: OfficialCalendar) -> None:
+    """Install the calendar the diagrams compute with in this context (the calendar service calls this)."""
+    _calendar.set(calendar)
 
 
 def _day(value: Any) -> date | datetime:

@@ -98,16 +98,43 @@ def _guarded(action, *args):
 
 
 def _message(exc: Exception) -> str:
-    inner = getattr(exc, "exception", None)
-    text = str(exc)
+    # Spiff wraps the real error (raised inside its except block): report the cause, not only the wrapper.
+    inner = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+    text = str(exc).strip()
     if inner is not None and str(inner) and str(inner) not in text:
         text = f"{text}: {inner}"
     return text
 
 
-def run_engine(workflow: BpmnWorkflow) -> None:
+#: Task properties that drive a case's statutory clocks (see services/clocks.py).
+CLOCK_PROPERTIES = ("startClock", "stopClock", "suspendClock", "resumeClock", "extendClock")
+
+
+@dataclass
+class ClockDirective:
+    kind: str  # one of CLOCK_PROPERTIES
+    value: Any  # evaluated expression
+    task_name: str
+
+
+class StepLog:
+    """What a step did that the services must act on: clock directives of the tasks it completed."""
+
+    def __init__(self):
+        self.directives: list[ClockDirective] = []
+
+    def task_completed(self, task) -> None:
+        props = conventions.task_properties(task.task_spec)
+        for kind in CLOCK_PROPERTIES:
+            if props.get(kind):
+                value = _evaluate_property(task, kind, props[kind])
+                if value not in (None, "", [], {}):
+                    self.directives.append(ClockDirective(kind, value, task.task_spec.bpmn_name or task.task_spec.name))
+
+
+def run_engine(workflow: BpmnWorkflow, log: StepLog | None = None) -> None:
     """Advance everything the engine can do by itself, then check the depth guard."""
-    _guarded(workflow.do_engine_steps)
+    _guarded(workflow.do_engine_steps, None, log.task_completed if log else None)
     depth = tree_depth(workflow)
     if depth > MAX_TASK_DEPTH:
         raise EngineError(f"task tree depth {depth} exceeds the limit of {MAX_TASK_DEPTH}: "
@@ -126,15 +153,18 @@ def find_ready_task(workflow: BpmnWorkflow, task_id: str):
     return task
 
 
-def complete_task(workflow: BpmnWorkflow, task, data: dict) -> None:
+def complete_task(workflow: BpmnWorkflow, task, data: dict, log: StepLog | None = None) -> None:
     task.data.update(data)
     _guarded(task.run)
-    run_engine(workflow)
+    if log is not None:
+        log.task_completed(task)
+    run_engine(workflow, log)
 
 
-def fire_timers(workflow: BpmnWorkflow) -> None:
+def fire_timers(workflow: BpmnWorkflow, log: StepLog | None = None) -> None:
+    """Let every timer whose time has come (by the application clock) fire, then advance."""
     _guarded(workflow.refresh_timers)
-    run_engine(workflow)
+    run_engine(workflow, log)
 
 
 def tree_depth(workflow: BpmnWorkflow) -> int:

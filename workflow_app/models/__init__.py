@@ -2,13 +2,18 @@
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from .audit import AuditEvent
+from .audit import AuditChainHead, AuditEvent
 from .base import Base, UTCDateTime
-from .org import ApiToken, Body, Bureau, Group, Membership, User
+from .org import (ApiToken, Body, Bureau, CaseAccess, Certificate, Group, LoginThrottle, Membership, User,
+                  WebSession)
 from .process import Deployment, ProcessVersion, RegistryFile
-from .runtime import MessageSubscription, OutboxMessage, ProcessInstance, TaskComment, TaskRow, TimerRow
+from .calendar import CalendarYear
+from .runtime import (Incident, MessageSubscription, OutboxMessage, ProcessInstance, StatutoryClockRow, TaskComment,
+                      TaskRow, TimerRow)
 
 __all__ = [
+    "AuditChainHead", "CaseAccess", "Certificate", "LoginThrottle", "WebSession",
+    "CalendarYear", "Incident", "StatutoryClockRow",
     "ApiToken", "AuditEvent", "Base", "Body", "Bureau", "Deployment", "Group", "Membership",
     "MessageSubscription", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile", "TaskComment", "TaskRow",
     "TimerRow", "UTCDateTime", "User", "install_triggers",

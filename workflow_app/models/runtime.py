@@ -68,6 +68,10 @@ class TaskRow(Base):
     summary: Mapped[str | None] = mapped_column(String(500))
     draft: Mapped[str | None] = mapped_column(Text)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set by the worker when the due date passes: the body's supervisors' group also sees the task.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_group: Mapped[str | None] = mapped_column(String(200), index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TaskComment(Base):
@@ -90,8 +94,9 @@ class TimerRow(Base):
     task_id: Mapped[str] = mapped_column(String(36))
     name: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16))  # pending | fired | cancelled
+    status: Mapped[str] = mapped_column(String(16))  # pending | incident
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -127,3 +132,44 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StatutoryClockRow(Base):
+    """A statutory clock of a case (acceptance 5 WD, investigation 60 WD, award 45 CD ...).
+
+    Started, stopped, suspended, resumed and extended by task properties in the diagram; the due date is
+    recomputed on every change so that lists can sort and filter on it.
+    """
+
+    __tablename__ = "statutory_clock"
+    __table_args__ = (Index("ix_clock_instance_name", "instance_id", "name"), Index("ix_clock_status_due", "status", "due_at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    business_key: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))
+    rule: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(64))
+    definition: Mapped[str] = mapped_column(Text)  # StatutoryClock.to_dict() as JSON
+    extensions: Mapped[str] = mapped_column(Text, default="[]")  # [{extra, approved_by, at, reason}]
+    status: Mapped[str] = mapped_column(String(16))  # running | suspended | stopped
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Incident(Base):
+    """A background job that failed after its retries: visible to administrators, who can retry it."""
+
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_open", "resolved_at", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # timer | outbox
+    ref_id: Mapped[int] = mapped_column(Integer)
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    business_key: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))

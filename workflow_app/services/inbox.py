@@ -42,6 +42,7 @@ class TaskFilter:
     priority_min: int | None = None
     priority_max: int | None = None
     overdue: bool | None = None
+    escalated: bool | None = None
 
 
 def list_tasks(session: Session, principal: Principal, f: TaskFilter, sort: str = "-priority,due_at",
@@ -78,6 +79,8 @@ def list_tasks(session: Session, principal: Principal, f: TaskFilter, sort: str 
         conditions.append(TaskRow.priority <= f.priority_max)
     if f.overdue:
         conditions.append(and_(TaskRow.due_at.is_not(None), TaskRow.due_at < clock.now()))
+    if f.escalated is not None:
+        conditions.append(TaskRow.escalated_at.is_not(None) if f.escalated else TaskRow.escalated_at.is_(None))
 
     order = []
     for part in (sort or "").split(","):

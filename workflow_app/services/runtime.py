@@ -24,7 +24,7 @@ from ..db import Database
 from ..engine import runner, serialization
 from ..models import (Bureau, MessageSubscription, OutboxMessage, ProcessInstance, ProcessVersion, TaskRow,
                       TimerRow)
-from . import access, audit, forms, identity, registry
+from . import access, audit, calendar, clocks, forms, identity, registry
 from .errors import Conflict, Forbidden, Invalid, NotFound, ProcessFailed
 from .identity import Principal
 
@@ -78,6 +78,7 @@ def start_instance(session: Session, principal: Principal, process_key: str, bus
                    jurisdiction: str, variables: dict | None = None, employer_name: str | None = None,
                    summary: str | None = None) -> ProcessInstance:
     variables = _check_variables(dict(variables or {}))
+    calendar.refresh(session)
     if not business_key or len(business_key) > 100:
         raise Invalid("案件编号不能为空且不超过100字", "business_key must be 1-100 characters",
                       errors={"business_key": "案件编号不能为空且不超过100字"})
@@ -93,26 +94,42 @@ def start_instance(session: Session, principal: Principal, process_key: str, bus
     workflow.task_tree.data.update(variables)
     workflow.task_tree.data.update({"business_key": business_key, "jurisdiction": jurisdiction,
                                     "employer_name": employer_name or variables.get("employer_name")})
-    try:
-        runner.run_engine(workflow)
-    except runner.EngineError as exc:
-        raise ProcessFailed(f"流程启动失败：{exc}", str(exc), task=exc.task_name) from None
+    log = runner.StepLog()
+    _engine(runner.run_engine, workflow, log)
 
-    events = workflow.get_events()  # drained before serializing; dispatched once the instance has an id
     now = clock.now()
     instance = ProcessInstance(
         process_key=process_key, process_version_id=version.id, business_key=business_key,
-        jurisdiction=jurisdiction, status="running", state=_dump(workflow),
+        jurisdiction=jurisdiction, status="running", state="{}",
         employer_name=employer_name or variables.get("employer_name"), summary=summary,
         started_at=now, started_by=principal.username, updated_at=now)
     session.add(instance)
     session.flush()
-    _project(session, instance, version, workflow, parents)
-    _dispatch_events(session, instance, events, principal)
+    persist_step(session, instance, version, workflow, log, principal, parents)
     audit.record(session, principal.username, "instance.start", "instance", instance.id,
                  instance_id=instance.id, business_key=business_key,
                  after={"process": process_key, "version": version.version, "jurisdiction": jurisdiction})
     return instance
+
+
+def _engine(action, *args) -> None:
+    try:
+        action(*args)
+    except runner.EngineError as exc:
+        raise ProcessFailed(f"流程执行失败：{exc}", str(exc), task=exc.task_name) from None
+
+
+def persist_step(session: Session, instance: ProcessInstance, version: ProcessVersion, workflow,
+                 log: runner.StepLog, principal: Principal, parents: dict[str, str | None] | None = None) -> None:
+    """After the engine moved: store the state (optimistic lock), re-project, dispatch thrown messages,
+    apply clock directives — all in the caller's transaction."""
+    events = workflow.get_events()  # drained before serializing, or they would be stored with the state
+    instance.state = _dump(workflow)
+    instance.updated_at = clock.now()
+    _project(session, instance, version, workflow, parents if parents is not None else identity.parent_map(session))
+    session.flush()  # raises StaleDataError here if another step of this instance committed first
+    _dispatch_events(session, instance, events, principal)
+    _engine(clocks.apply, session, instance, log.directives, principal.username)
 
 
 def load_workflow(session: Session, instance: ProcessInstance):
@@ -157,25 +174,17 @@ def complete_task(session: Session, principal: Principal, task_id: str, data: di
         raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently")
 
     instance = session.get(ProcessInstance, row.instance_id)
+    calendar.refresh(session)
     version, loaded, workflow = load_workflow(session, instance)
     task = runner.find_ready_task(workflow, row.id)
     if task is None:
         raise Conflict("任务已不在待办状态", "task is no longer ready in the workflow")
-    try:
-        runner.complete_task(workflow, task, data)
-    except runner.EngineError as exc:
-        raise ProcessFailed(f"流程执行失败：{exc}", str(exc), task=exc.task_name) from None
-
-    events = workflow.get_events()
-    now = clock.now()
-    instance.state = _dump(workflow)
-    instance.updated_at = now
+    log = runner.StepLog()
+    _engine(runner.complete_task, workflow, task, data, log)
     session.execute(update(TaskRow).where(TaskRow.id == row.id).values(
-        status="completed", completed_at=now, completed_by=principal.username, draft=None)
+        status="completed", completed_at=clock.now(), completed_by=principal.username, draft=None)
         .execution_options(synchronize_session=False))
-    _project(session, instance, version, workflow, identity.parent_map(session))
-    session.flush()  # raises StaleDataError here if another step of this instance committed first
-    _dispatch_events(session, instance, events, principal)
+    persist_step(session, instance, version, workflow, log, principal)
     audit.record(session, principal.username, "task.complete", "task", row.id, instance_id=instance.id,
                  business_key=instance.business_key,
                  before={"status": "open", "assignee": row.assignee},

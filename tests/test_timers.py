@@ -1,0 +1,347 @@
+"""Statutory clocks, deadline timers, reminders, escalation, the worker, incidents — on an injected clock."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import ROOT, make_app
+from tests.samples import form_bytes, process, upload, user_task
+from workflow_app import clock, demo
+from workflow_app.models import AuditEvent, TaskRow, TimerRow
+from workflow_app.worker import Worker
+
+CST = timezone(timedelta(hours=8))
+FIXTURE_2027 = ROOT / "tests" / "deadlines" / "fixtures" / "TEST_FIXTURE_calendar_2027.json"
+
+
+@pytest.fixture
+def frozen():
+    fake = clock.FrozenClock(datetime(2025, 1, 24, 10, 0, tzinfo=CST))  # Friday before Spring Festival 2025
+    previous = clock.set_clock(fake)
+    yield fake
+    clock.set_clock(previous)
+
+
+def props(**values):
+    return "".join(f'<spiffworkflow:property name="{k}" value="{v}" />' for k, v in values.items())
+
+
+# Acceptance with a 5 WD statutory clock: a reminder 1 WD before (non-interrupting), the hard deadline
+# (interrupting) escalating to the division head, and an extension path through an approval task.
+ACCEPTANCE = process(
+    "t_accept",
+    '<bpmn:startEvent id="s" />'
+    '<bpmn:scriptTask id="open_clock"><bpmn:extensionElements><spiffworkflow:properties>'
+    + props(startClock="{'name': 'acceptance', 'label': '受理期限', 'rule': '5WD', 'start': received_at}")
+    + '</spiffworkflow:properties></bpmn:extensionElements><bpmn:script>opened = True</bpmn:script></bpmn:scriptTask>'
+    + user_task("accept", "受理审查", extra_props=props(dueDate="deadline('5WD', received_at)",
+                                                      stopClock="'acceptance'"))
+    + '<bpmn:boundaryEvent id="remind" attachedToRef="accept" cancelActivity="false">'
+      '<bpmn:timerEventDefinition><bpmn:timeDate>reminder_at("5WD", received_at, 1)</bpmn:timeDate>'
+      '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+      '<bpmn:intermediateThrowEvent id="remind_msg"><bpmn:messageEventDefinition messageRef="m_remind" />'
+      '</bpmn:intermediateThrowEvent><bpmn:endEvent id="remind_end" />'
+      '<bpmn:boundaryEvent id="hard" attachedToRef="accept" cancelActivity="true">'
+      '<bpmn:timerEventDefinition><bpmn:timeDate>due_at("5WD", received_at)</bpmn:timeDate>'
+      '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+    + user_task("overdue", "超期督办")
+    + '<bpmn:endEvent id="e1" /><bpmn:endEvent id="e2" />',
+    [("f1", "s", "open_clock"), ("f2", "open_clock", "accept"), ("f3", "accept", "e1"),
+     ("f4", "remind", "remind_msg"), ("f5", "remind_msg", "remind_end"), ("f6", "hard", "overdue"),
+     ("f7", "overdue", "e2")],
+    lane_nodes=["accept"],
+).replace('<bpmn:userTask id="overdue"', '<bpmn:userTask id="overdue"').replace(
+    "</bpmn:process>",
+    '<bpmn:laneSet id="ls2" />'
+    "</bpmn:process>").replace("</bpmn:definitions>",
+                               '<bpmn:message id="m_remind" name="task_reminder"><bpmn:extensionElements>'
+                               "<spiffworkflow:messagePayload>{'task': 'accept', 'message': '受理期限将至'}"
+                               "</spiffworkflow:messagePayload></bpmn:extensionElements></bpmn:message>"
+                               "</bpmn:definitions>")
+# the escalation task belongs to the division head: give it its own candidate group property
+ACCEPTANCE = ACCEPTANCE.replace(
+    '<bpmn:userTask id="overdue" name="超期督办"><bpmn:extensionElements><spiffworkflow:properties>',
+    '<bpmn:userTask id="overdue" name="超期督办"><bpmn:extensionElements><spiffworkflow:properties>'
+    '<spiffworkflow:property name="candidateGroup" value="inspection/division_head" />')
+
+# An investigation clock with an extension approval and a suspension/resumption.
+INVESTIGATION = process(
+    "t_investigate",
+    '<bpmn:startEvent id="s" />'
+    + user_task("file", "立案", extra_props=props(
+        startClock="{'name': 'investigation', 'label': '调查期限', 'rule': '60WD', 'start': '2025-03-03'}"))
+    + user_task("suspend", "中止调查", extra_props=props(suspendClock="'investigation'"))
+    + user_task("resume", "恢复调查", extra_props=props(resumeClock="'investigation'"))
+    + user_task("approve", "延期审批", form="t_approve.json",
+                extra_props=props(extendClock="{'name': 'investigation', 'extra': 30} if approved else None",
+                                  candidateGroup="inspection/division_head"))
+    + '<bpmn:endEvent id="e" />',
+    [("f1", "s", "file"), ("f2", "file", "suspend"), ("f3", "suspend", "resume"), ("f4", "resume", "approve"),
+     ("f5", "approve", "e")],
+    lane_nodes=["file", "suspend", "resume"])
+
+APPROVE_FORM = json.dumps({"schema": {"type": "object", "properties": {"approved": {"type": "boolean"}},
+                                      "required": ["approved"]}}).encode()
+
+
+def deploy(as_user, files):
+    r = upload(as_user("owner"), {"t_form.json": form_bytes(), "t_approve.json": APPROVE_FORM, **files})
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def start(as_user, key, business_key="C1", **variables):
+    r = as_user("admin").post("/api/instances", json={"process_key": key, "business_key": business_key,
+                                                      "jurisdiction": "zz-jinshui", "variables": variables})
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def work(as_user, user, task_id, data):
+    client = as_user(user)
+    assert client.post(f"/api/tasks/{task_id}/claim").status_code == 200
+    r = client.post(f"/api/tasks/{task_id}/complete", json={"data": data})
+    assert r.status_code == 200, r.json
+    return r
+
+
+def open_tasks(as_user, instance_id):
+    detail = as_user("admin").get(f"/api/instances/{instance_id}").json
+    return [t for t in detail["tasks"] if t["status"] == "open"], detail
+
+
+def test_acceptance_deadline_reminder_and_escalation(frozen, as_user, db):
+    deploy(as_user, {"accept.bpmn": ACCEPTANCE})
+    case = start(as_user, "t_accept", received_at="2025-01-24T10:00:00+08:00")
+    (task,), detail = open_tasks(as_user, case["id"])
+    # 5 WD from Fri 24 Jan 2025 across the Spring Festival: 26 Jan (Sun) is a working day, 28 Jan–4 Feb off
+    assert task["due_at"] == "2025-02-07T15:59:59+00:00"
+    clock_view = detail["clocks"][0]
+    assert (clock_view["name"], clock_view["rule"], clock_view["status"]) == ("acceptance", "5WD", "running")
+    assert clock_view["due_at"] == "2025-02-07T15:59:59+00:00" and clock_view["remaining"] == 5
+    assert sorted(t["due_at"][:19] for t in detail["timers"]) == ["2025-02-06T01:00:00", "2025-02-07T15:59:59"]
+
+    worker = Worker(db)
+    assert worker.run_until_idle() == 0  # nothing due yet: no instance is loaded
+    frozen.set(datetime(2025, 2, 6, 9, 30, tzinfo=CST))
+    assert worker.run_until_idle() >= 1
+    (task,), detail = open_tasks(as_user, case["id"])
+    assert task["reminded_at"] and task["name"] == "受理审查"
+    assert [t["due_at"][:19] for t in detail["timers"]] == ["2025-02-07T15:59:59"]
+    assert detail["clocks"][0]["remaining"] == 1
+
+    frozen.set(datetime(2025, 2, 8, 0, 0, 1, tzinfo=CST))
+    worker.run_until_idle()
+    tasks, detail = open_tasks(as_user, case["id"])
+    assert [(t["name"], t["candidate_group"]) for t in tasks] == [("超期督办", "zz-jinshui/inspection/division_head")]
+    assert [t["status"] for t in detail["tasks"] if t["name"] == "受理审查"] == ["cancelled"]
+    assert detail["timers"] == []
+    assert detail["clocks"][0]["overdue"] is True
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "timer.fire")) == 2
+    assert as_user("head").get("/api/tasks?scope=group").json["total"] == 1
+
+
+def test_overdue_tasks_are_escalated_and_filterable(frozen, as_user, db):
+    deploy(as_user, {"accept.bpmn": ACCEPTANCE.replace("cancelActivity=\"true\"", "cancelActivity=\"false\"")})
+    case = start(as_user, "t_accept", received_at="2025-01-24T10:00:00+08:00")
+    head = as_user("head")
+    assert head.get("/api/tasks?overdue=true").json["total"] == 0
+    frozen.set(datetime(2025, 2, 10, 9, 0, tzinfo=CST))
+    Worker(db).run_until_idle()
+    overdue = head.get("/api/tasks?overdue=true").json["items"]
+    assert [t["name"] for t in overdue] == ["受理审查"]
+    escalated = head.get("/api/tasks?escalated=true").json["items"]
+    assert escalated[0]["escalation_group"] == "zz-jinshui/inspection/division_head"
+    events = as_user("admin").get(f"/api/audit?instance_id={case['id']}").json["items"]
+    assert [e["action"] for e in events].count("task.escalate") == 1
+
+
+def test_clock_extension_suspension_and_resumption(frozen, as_user):
+    deploy(as_user, {"inv.bpmn": INVESTIGATION})
+    case = start(as_user, "t_investigate")
+    frozen.set(datetime(2025, 3, 3, 9, 0, tzinfo=CST))
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "inspector", task["id"], {"note": "立案"})
+    _, detail = open_tasks(as_user, case["id"])
+    inv = detail["clocks"][0]
+    assert inv["due_at"].startswith("2025-05-29")  # 60 WD from 3 Mar 2025 (Qingming, Labour Day, Dragon Boat)
+    frozen.set(datetime(2025, 3, 10, 9, 0, tzinfo=CST))
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "inspector", task["id"], {"note": "中止"})
+    _, detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["status"] == "suspended" and detail["clocks"][0]["due_at"] is None
+    frozen_remaining = detail["clocks"][0]["remaining"]
+    frozen.set(datetime(2025, 3, 17, 9, 0, tzinfo=CST))  # one week later: the clock did not run
+    (task,), detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["remaining"] == frozen_remaining
+    work(as_user, "inspector", task["id"], {"note": "恢复"})
+    _, detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["status"] == "running"
+    assert detail["clocks"][0]["due_at"].startswith("2025-06-06")  # shifted by the 5 working days suspended
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "head", task["id"], {"approved": True})
+    _, detail = open_tasks(as_user, case["id"])
+    inv = detail["clocks"][0]
+    assert inv["extensions"][0]["approved_by"] == "head" and inv["extensions"][0]["extra"] == 30
+    assert inv["length"] == 90 and inv["due_at"] > "2025-07"
+
+
+def test_unknown_year_is_a_clear_error_until_the_year_is_loaded(frozen, as_user):
+    deploy(as_user, {"accept.bpmn": ACCEPTANCE})
+    r = as_user("admin").post("/api/instances", json={"process_key": "t_accept", "business_key": "Y27",
+                                                      "jurisdiction": "zz-jinshui",
+                                                      "variables": {"received_at": "2027-03-01T09:00:00+08:00"}})
+    assert r.status_code == 422 and "2027" in r.json["detail"]
+    document = json.loads(FIXTURE_2027.read_text())
+    assert as_user("clerk").post("/api/calendar/years", json=document).status_code == 403
+    r = as_user("admin").post("/api/calendar/years", json=document)
+    assert r.status_code == 201 and r.json["year"] == 2027
+    assert as_user("admin").post("/api/calendar/years", json=document).status_code == 409  # same version
+    assert as_user("admin").post("/api/calendar/years", json={**document, "holidays": []}).status_code == 422
+    years = as_user("clerk").get("/api/calendar/years").json
+    assert {(y["year"], y["version"]) for y in years} >= {(2026, 0), (2027, 1)}
+    r = as_user("admin").post("/api/instances", json={"process_key": "t_accept", "business_key": "Y27",
+                                                      "jurisdiction": "zz-jinshui",
+                                                      "variables": {"received_at": "2027-03-01T09:00:00+08:00"}})
+    assert r.status_code == 201, r.json
+
+
+def test_timers_due_while_stopped_fire_on_next_start(frozen, db_url, as_user, db):
+    deploy(as_user, {"accept.bpmn": ACCEPTANCE})
+    case = start(as_user, "t_accept", received_at="2025-01-24T10:00:00+08:00")
+    db.dispose()  # everything stops
+    frozen.set(datetime(2025, 3, 1, 9, 0, tzinfo=CST))  # both timers fell due meanwhile
+    app = make_app(db_url)
+    Worker(app.extensions["caseflow.db"]).run_until_idle()
+    tasks, detail = open_tasks(lambda u: __import__("tests.conftest", fromlist=["ApiClient"]).ApiClient(app, u),
+                               case["id"])
+    assert [t["name"] for t in tasks] == ["超期督办"]
+    assert detail["timers"] == []
+    app.extensions["caseflow.db"].dispose()
+
+
+FAILING = process(
+    "t_fail",
+    '<bpmn:startEvent id="s" />' + user_task("a", "等待")
+    + '<bpmn:boundaryEvent id="t" attachedToRef="a" cancelActivity="true"><bpmn:timerEventDefinition>'
+      '<bpmn:timeDate>"2025-02-01T00:00:00+08:00"</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+      '<bpmn:scriptTask id="boom"><bpmn:script>x = 1 / zero</bpmn:script></bpmn:scriptTask>'
+      '<bpmn:endEvent id="e1" /><bpmn:endEvent id="e2" />',
+    [("f1", "s", "a"), ("f2", "a", "e1"), ("f3", "t", "boom"), ("f4", "boom", "e2")], lane_nodes=["a"])
+
+
+def test_failing_timer_retries_with_backoff_then_becomes_an_incident(frozen, as_user, db):
+    deploy(as_user, {"fail.bpmn": FAILING})
+    case = start(as_user, "t_fail", zero=0)
+    worker = Worker(db)
+    frozen.set(datetime(2025, 2, 2, 0, 0, tzinfo=CST))
+    worker.run_until_idle()
+    with db.transaction() as s:
+        timer = s.scalar(select(TimerRow))
+        assert (timer.attempts, timer.status) == (1, "pending") and "ZeroDivisionError" in timer.last_error
+    worker.run_until_idle()  # backing off: not retried yet
+    with db.transaction() as s:
+        assert s.scalar(select(TimerRow.attempts)) == 1
+    for _ in range(2):
+        frozen.advance(timedelta(minutes=5))
+        worker.run_until_idle()
+    incidents = as_user("admin").get("/api/incidents").json
+    assert len(incidents) == 1 and incidents[0]["instance_id"] == case["id"] and incidents[0]["attempts"] == 3
+    assert as_user("clerk").get("/api/incidents").status_code == 403
+    (task,), _ = open_tasks(as_user, case["id"])  # the instance is untouched: still waiting
+    assert task["name"] == "等待"
+    # the administrator fixes the cause (here: the data) and retries
+    r = as_user("admin").post(f"/api/incidents/{incidents[0]['id']}/retry")
+    assert r.status_code == 200 and r.json["resolved_by"] == "admin"
+    assert as_user("admin").post(f"/api/incidents/{incidents[0]['id']}/retry").status_code == 409
+    assert as_user("admin").post("/api/incidents/999/retry").status_code == 404
+    with db.transaction() as s:
+        assert s.scalar(select(TimerRow.status)) == "pending"
+
+
+MANY = process(
+    "t_many",
+    '<bpmn:startEvent id="s" />' + user_task("a", "等待")
+    + '<bpmn:boundaryEvent id="t" attachedToRef="a" cancelActivity="true"><bpmn:timerEventDefinition>'
+      '<bpmn:timeDate>"2025-06-01T00:00:00+08:00"</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+    + user_task("b", "已超期") + '<bpmn:endEvent id="e1" /><bpmn:endEvent id="e2" />',
+    [("f1", "s", "a"), ("f2", "a", "e1"), ("f3", "t", "b"), ("f4", "b", "e2")], lane_nodes=["a", "b"])
+
+WORKER_SCRIPT = """
+import sys
+from workflow_app import create_app
+from workflow_app.config import Settings
+from workflow_app.worker import Worker
+app = create_app(Settings(database_url=sys.argv[1], library_folders=[]))
+print(Worker(app.extensions["caseflow.db"], batch=20).run_until_idle())
+"""
+
+
+@pytest.mark.slow
+def test_three_workers_fire_500_timers_exactly_once(frozen, db_url, app, db):
+    from workflow_app.services import registry, runtime
+    from workflow_app.services.identity import Principal
+    files = {"many.bpmn": MANY.encode(), "t_form.json": form_bytes()}
+    runtime.in_transaction(db, lambda s: registry.deploy(s, files, "owner"))
+    admin = Principal("admin", "admin", frozenset({"zz/bureau/administrator"}))
+    for batch in range(10):
+        def start_batch(s, batch=batch):
+            for n in range(50):
+                runtime.start_instance(s, admin, "t_many", f"M{batch * 50 + n:04d}", "zz-jinshui", {})
+        runtime.in_transaction(db, start_batch)
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(TimerRow).where(TimerRow.status == "pending")) == 500
+    # The workers run on the real clock (2026): every timer (June 2025) is due.
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT, db_url], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT)) for _ in range(3)]
+    outputs = [p.communicate(timeout=600) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outputs]
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(TimerRow)) == 0
+        fired = s.execute(select(AuditEvent.instance_id, func.count()).where(AuditEvent.action == "timer.fire")
+                          .group_by(AuditEvent.instance_id)).all()
+        assert len(fired) == 500 and all(count == 1 for _, count in fired)
+        late = s.execute(select(TaskRow.instance_id, func.count()).where(TaskRow.name == "已超期")
+                         .group_by(TaskRow.instance_id)).all()
+        assert len(late) == 500 and all(count == 1 for _, count in late)
+    work_done = [int(o[0].strip().splitlines()[-1]) for o in outputs]
+    assert sum(work_done) >= 500
+
+
+def test_cli_loads_a_calendar_year_and_runs_the_worker(db_url, app, capsys):
+    from workflow_app import cli
+    base = ["--database-url", db_url]
+    assert cli.main(base + ["calendar", "load", str(FIXTURE_2027)]) == 0
+    assert "national 2027 version 1" in capsys.readouterr().out
+    assert cli.main(base + ["calendar", "load", str(FIXTURE_2027)]) == 2  # same version again
+    assert "版本" in capsys.readouterr().err
+    assert cli.main(base + ["calendar", "list"]) == 0
+    assert "2027  v1" in capsys.readouterr().out
+    assert cli.main(base + ["worker", "--once"]) == 0
+    assert "work done: 0" in capsys.readouterr().out
+
+
+def test_regional_override_changes_working_days(frozen, as_user, db):
+    region = {"region": "zz-jinshui", "year": 2025, "version": 1, "source": "某地民族节日（测试）",
+              "holidays": [{"date": "2025-01-27", "name": "地方节日"}], "adjusted_workdays": []}
+    r = as_user("admin").post("/api/calendar/years", json=region)
+    assert r.status_code == 201 and r.json["region"] == "zz-jinshui"
+    from datetime import date
+    from workflow_app.engine import diagram_functions
+    from workflow_app.services import calendar
+    with db.transaction() as s:
+        calendar.refresh(s, force=True)
+    # Nationally 26 Jan (adjusted Sunday) and 27 Jan are working days before the Spring Festival;
+    # the region's local holiday on 27 Jan pushes the 2nd working day past the festival.
+    assert diagram_functions.working_days_after("2025-01-24", 2) == date(2025, 1, 27)
+    assert diagram_functions.working_days_after("2025-01-24", 2, region="zz-jinshui") == date(2025, 2, 5)
+    assert diagram_functions.is_working_day("2025-01-27") and not diagram_functions.is_working_day("2025-01-27", "zz-jinshui")

@@ -1,0 +1,181 @@
+"""Personal data (个人信息): identity and phone numbers masked wherever they are listed, exported or logged.
+
+* :func:`mask_id_number` / :func:`mask_phone` mask one value (``4101**********1234``, ``138****5678``).
+* :func:`mask_text` masks ID-number-like and mobile-number-like runs inside free text (summaries,
+  comments, log lines, audit details).
+* :func:`mask_data` masks a JSON-like structure: values under personal keys (:func:`is_personal_key`)
+  and personal-looking runs inside every string.
+* :func:`reveal` returns full values to a role entitled to them and appends a ``personal_data.reveal``
+  audit event (field names and reason, never the values). Seeing the record itself is the caller's check.
+
+The audit trail stores events already masked (:mod:`services.audit` calls :func:`mask_data`), and
+:class:`MaskingLogFilter` / :func:`install_log_masking` keep full numbers out of log files.
+
+How a module with its own personal columns (e.g. intake registrations) uses this: serialise lists and
+details with ``mask_id_number(row.id_number)`` / ``mask_phone(row.phone)``; offer a reveal endpoint that
+checks the caller may see the registration, then calls
+``reveal(session, principal, entity_type="complaint", entity_id=row.id, values={"id_number": ..., "phone": ...},
+fields=[...], reason=..., instance_id=..., business_key=...)`` and returns its result.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from ..intake.identifiers import mask_id_number as _mask_id_number
+from ..intake.identifiers import mask_phone as _mask_phone
+from .errors import Forbidden, Invalid
+
+if TYPE_CHECKING:
+    from .identity import Principal
+
+#: Roles that handle cases and may see full identity and phone numbers (each view is audited).
+#: Leadership, process owners and administrators work on masked values.
+REVEAL_ROLES = frozenset({"intake_clerk", "triage_reviewer", "inspector", "auditor", "arbitrator",
+                          "liaison_officer", "division_head", "legal_reviewer"})
+
+#: Keys whose values are personal data wherever they occur in task data, variables or audit payloads.
+ID_KEYS = frozenset({"id_number", "id_no", "id_card", "identity_number", "id_card_number"})
+PHONE_KEYS = frozenset({"phone", "mobile", "telephone", "tel", "contact_phone", "phone_number", "mobile_number"})
+
+# 18-character resident ID (or the old 15-digit form) and Chinese mobile numbers, not inside longer digit runs.
+_ID_RUN = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_MOBILE_RUN = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_LANDLINE_RUN = re.compile(r"(?<!\d)(0\d{2,3})-(\d{7,8})(?!\d)")
+
+MAX_REASON = 200
+
+
+def mask_id_number(value: Any) -> str:
+    text = "" if value is None else str(value)
+    try:
+        return _mask_id_number(text)
+    except Exception:  # noqa: BLE001 - masking never fails; it hides everything instead
+        return "*" * len(text)
+
+
+def mask_phone(value: Any) -> str:
+    text = "" if value is None else str(value)
+    try:
+        return _mask_phone(text)
+    except Exception:  # noqa: BLE001
+        return "*" * len(text)
+
+
+def _key_kind(key: str) -> str | None:
+    k = key.lower()
+    if k in ID_KEYS or k.endswith("_id_number") or k.endswith("id_card"):
+        return "id"
+    if k in PHONE_KEYS or k.endswith("_phone") or k.endswith("_mobile") or k.endswith("_tel"):
+        return "phone"
+    return None
+
+
+def is_personal_key(key: Any) -> bool:
+    return isinstance(key, str) and _key_kind(key) is not None
+
+
+def mask_text(text: Any) -> Any:
+    """Mask ID-number and phone-number runs inside free text; non-strings are returned unchanged."""
+    if not isinstance(text, str) or not text:
+        return text
+    text = _ID_RUN.sub(lambda m: mask_id_number(m.group(1)), text)
+    text = _MOBILE_RUN.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _LANDLINE_RUN.sub(lambda m: f"{m.group(1)}-{mask_phone(m.group(2))}", text)
+
+
+def mask_value(key: str, value: Any) -> Any:
+    kind = _key_kind(key) if isinstance(key, str) else None
+    if value is None or kind is None:
+        return mask_data(value)
+    if isinstance(value, (dict, list, tuple)):
+        return mask_data(value)
+    return mask_id_number(value) if kind == "id" else mask_phone(value)
+
+
+def mask_data(value: Any, _depth: int = 0) -> Any:
+    """A copy of a JSON-like value with personal keys masked and personal runs in strings masked."""
+    if _depth > 64:
+        return "…"
+    if isinstance(value, Mapping):
+        return {k: (mask_value(k, v) if is_personal_key(k) else mask_data(v, _depth + 1)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_data(v, _depth + 1) for v in value]
+    if isinstance(value, str):
+        return mask_text(value)
+    return value
+
+
+def may_reveal(principal: "Principal") -> bool:
+    return bool(principal.roles() & REVEAL_ROLES)
+
+
+def personal_fields(data: Mapping[str, Any]) -> list[str]:
+    return sorted(k for k in data if is_personal_key(k))
+
+
+def reveal(session: Session, principal: "Principal", *, entity_type: str, entity_id: Any,
+           values: Mapping[str, Any], fields: Iterable[str], reason: str,
+           instance_id: int | None = None, business_key: str | None = None) -> dict[str, Any]:
+    """Full values of ``fields`` (personal fields only) for an entitled principal; audited.
+
+    The caller has already checked that ``principal`` may see the record at all (a 404 otherwise).
+    """
+    from . import audit
+
+    if not may_reveal(principal):
+        raise Forbidden("您的角色无权查看完整的身份证号码和电话号码", "role not entitled to reveal personal data")
+    reason = (reason or "").strip()
+    if len(reason) < 2 or len(reason) > MAX_REASON:
+        raise Invalid("请填写查看理由（2至200字）", "reason must be 2-200 characters",
+                      errors={"reason": "请填写查看理由（2至200字）"})
+    wanted = sorted(set(fields))
+    if not wanted:
+        wanted = personal_fields(values)
+    not_personal = [f for f in wanted if not is_personal_key(f)]
+    if not_personal:
+        raise Invalid("只能查看个人信息字段", f"not personal fields: {not_personal}",
+                      errors={"fields": f"不是个人信息字段：{', '.join(not_personal)}"})
+    out = {f: values.get(f) for f in wanted if f in values}
+    audit.record(session, principal.username, "personal_data.reveal", entity_type, entity_id,
+                 instance_id=instance_id, business_key=business_key,
+                 after={"fields": sorted(out), "reason": reason})
+    return out
+
+
+class MaskingLogFilter(logging.Filter):
+    """Rewrites a log record's message with :func:`mask_text` (arguments merged first)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is logged as it is
+            return True
+        masked = mask_text(message)
+        if masked != message or record.args:
+            record.msg, record.args = masked, ()
+        return True
+
+
+_installed = False
+
+
+def install_log_masking() -> None:
+    """Mask every log record created from now on, whatever logger or handler it goes through."""
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+    masking = MaskingLogFilter()
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        masking.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
