@@ -56,19 +56,112 @@ def db():
 
 
 def current_principal() -> Principal:
-    """The caller, from ``Authorization: Bearer <token>``; 401 otherwise."""
+    """The caller: ``Authorization: Bearer <token>`` (API clients) or the session cookie (browsers); 401 otherwise.
+
+    A state-changing request authenticated by the session cookie must carry the session's CSRF token.
+    """
     cached = g.get("principal")
     if cached is not None:
         return cached
-    header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthenticated("请先登录", "missing bearer token")
-    from ..services import identity
+    from ..services import auth_web, identity
     from ..services.runtime import in_transaction
-    principal = in_transaction(db(), lambda s: identity.authenticate_token(s, secret.strip()))
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthenticated("请先登录", "missing bearer token")
+        principal = in_transaction(db(), lambda s: identity.authenticate_token(s, secret.strip()))
+        g.auth_method = "token"
+    else:
+        cookie = request.cookies.get(session_cookie_name())
+        if not cookie:
+            raise Unauthenticated("请先登录", "missing bearer token or session cookie")
+
+        def load(s):
+            p, web = auth_web.authenticate_session(s, cookie)
+            return p, web.id, web.csrf_token
+        principal, g.web_session_id, csrf = in_transaction(db(), load)
+        g.auth_method = "session"
+        if request.method not in auth_web.SAFE_METHODS and request.endpoint not in CSRF_EXEMPT:
+            supplied = request.headers.get(auth_web.CSRF_HEADER)
+            if supplied is None and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                supplied = request.form.get(auth_web.CSRF_FIELD)
+            from types import SimpleNamespace
+            auth_web.check_csrf(SimpleNamespace(csrf_token=csrf), supplied)
     g.principal = principal
     return principal
+
+
+#: Endpoints reachable with a state-changing method and no CSRF token (nothing to protect before login).
+CSRF_EXEMPT = {"auth.login"}
+
+
+def session_cookie_name() -> str:
+    from ..services import auth_web
+    return auth_web.SESSION_COOKIE if current_app.config.get("CASEFLOW_COOKIE_SECURE", True) \
+        else auth_web.INSECURE_SESSION_COOKIE
+
+
+#: Largest JSON body accepted (bytes) and deepest nesting; beyond them a request is refused before parsing.
+MAX_JSON_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
+
+
+def _json_depth_ok(value, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if "\x00" in k:
+                    return False
+                stack.append((v, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, str) and "\x00" in item:
+            return False
+    return True
+
+
+def _screen_request():
+    """Refuse hostile input before any endpoint sees it: NUL characters, oversized or over-deep JSON."""
+    import json as _json
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        return problem(400, "Bad Request", "NUL characters are not allowed", "请求中含有不允许的字符")
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if request.mimetype == "application/json" or request.mimetype.endswith("+json"):
+        if (request.content_length or 0) > MAX_JSON_BYTES:
+            return problem(413, "Payload Too Large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
+                           _STATUS_ZH[413])
+        data = request.get_data(cache=True)
+        if len(data) > MAX_JSON_BYTES:
+            return problem(413, "Payload Too Large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
+                           _STATUS_ZH[413])
+        if b"\x00" in data:
+            return problem(400, "Bad Request", "NUL characters are not allowed", "请求中含有不允许的字符")
+        try:
+            parsed = _json.loads(data) if data.strip() else None
+        except RecursionError:
+            return problem(400, "Bad Request", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "请求数据嵌套过深")
+        except ValueError:
+            return None  # the endpoint's parser answers with its own 400
+        if not _json_depth_ok(parsed, MAX_JSON_DEPTH):
+            return problem(400, "Bad Request", f"JSON nested deeper than {MAX_JSON_DEPTH} levels or containing NUL",
+                           "请求数据嵌套过深或含有不允许的字符")
+    return None
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path.startswith("/api/") and not request.path.startswith("/api/docs"):
+        headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def init_api(app: Flask) -> None:
@@ -81,19 +174,39 @@ def init_api(app: Flask) -> None:
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
         API_SPEC_OPTIONS={"components": {"securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]},
+            "bearerAuth": {"type": "http", "scheme": "bearer"},
+            "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "__Host-caseflow_session"}}},
+            "security": [{"bearerAuth": []}, {"sessionCookie": []}]},
     )
+    import os
+    app.config.setdefault("CASEFLOW_COOKIE_SECURE", os.environ.get("CASEFLOW_INSECURE_COOKIES") != "1")
+    app.config.update(SESSION_COOKIE_SECURE=app.config["CASEFLOW_COOKIE_SECURE"], SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax")
     api = ProblemApi(app)
+    from ..services import personal_data
+    personal_data.install_log_masking()
+    app.before_request(_screen_request)
+    app.after_request(_security_headers)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         extra = dict(error.extra)
-        return problem(error.status, error.title, error.detail, error.message, error.type, **extra)
+        response = problem(error.status, error.title, error.detail, error.message, error.type, **extra)
+        if extra.get("retry_after"):
+            response.headers["Retry-After"] = str(extra["retry_after"])
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return api.handle_http_exception(error)
+        from sqlalchemy.exc import DataError
+        if isinstance(error, DataError):
+            # The database refused a value (number out of range, text too long): bad input, not a crash.
+            log.info("value refused by the database on %s: %s", request.path, error.orig)
+            return problem(400, "Bad Request", "a value is out of the accepted range", "请求参数超出允许范围")
+        if isinstance(error, RecursionError):
+            return problem(400, "Bad Request", "input nested too deeply", "请求数据嵌套过深")
         log.exception("unhandled error on %s", request.path)
         return api.handle_http_exception(InternalServerError())
 

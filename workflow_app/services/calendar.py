@@ -8,7 +8,7 @@ import json
 import threading
 import time
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -28,7 +28,10 @@ _cache: dict[str, tuple[tuple, float, OfficialCalendar]] = {}
 
 
 def _stamp_of(session: Session) -> tuple:
-    return tuple(session.execute(select(func.count(CalendarYear.id), func.max(CalendarYear.id))).one())
+    # The table holds a few rows per year: its key columns are a cheap, exact change marker.
+    return tuple(session.execute(select(CalendarYear.id, CalendarYear.region, CalendarYear.year,
+                                        CalendarYear.version, CalendarYear.loaded_at)
+                                 .order_by(CalendarYear.id)).all())
 
 
 def build(session: Session) -> OfficialCalendar:
