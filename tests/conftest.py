@@ -20,7 +20,9 @@ PG_ADMIN_URL = os.environ.get("CASEFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg:
 # One database per pytest process, so concurrent runs (developers, CI) never truncate each other's data.
 PG_URL = os.environ.get("CASEFLOW_TEST_PG_URL",
                         f"postgresql+psycopg://postgres@127.0.0.1:5432/caseflow_test_{os.getpid()}")
-LIBRARY = [ROOT / "bpmn", ROOT / "forms"]
+# The process library the tests deploy at start-up (override with CASEFLOW_TEST_LIBRARY=dir1:dir2).
+LIBRARY = ([Path(p) for p in os.environ["CASEFLOW_TEST_LIBRARY"].split(os.pathsep)]
+           if os.environ.get("CASEFLOW_TEST_LIBRARY") else [ROOT / "bpmn", ROOT / "forms"])
 
 _pg_ready = False
 

@@ -345,3 +345,68 @@ def test_regional_override_changes_working_days(frozen, as_user, db):
     assert diagram_functions.working_days_after("2025-01-24", 2) == date(2025, 1, 27)
     assert diagram_functions.working_days_after("2025-01-24", 2, region="zz-jinshui") == date(2025, 2, 5)
     assert diagram_functions.is_working_day("2025-01-27") and not diagram_functions.is_working_day("2025-01-27", "zz-jinshui")
+
+
+REQUESTER = process(
+    "t_request",
+    '<bpmn:startEvent id="s" /><bpmn:intermediateThrowEvent id="ask"><bpmn:messageEventDefinition messageRef="m_req" />'
+    '</bpmn:intermediateThrowEvent><bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="m_rep" />'
+    '</bpmn:intermediateCatchEvent>' + user_task("use", "使用回复") + '<bpmn:endEvent id="e" />',
+    [("f1", "s", "ask"), ("f2", "ask", "wait"), ("f3", "wait", "use"), ("f4", "use", "e")], lane_nodes=["use"],
+).replace("</bpmn:definitions>",
+          '<bpmn:message id="m_req" name="evidence_request"><bpmn:extensionElements><spiffworkflow:messagePayload>'
+          "{'business_key': business_key + '-R', 'jurisdiction': jurisdiction, 'reply_to': business_key, 'question': question}"
+          '</spiffworkflow:messagePayload></bpmn:extensionElements></bpmn:message>'
+          '<bpmn:message id="m_rep" name="evidence_reply" /></bpmn:definitions>')
+
+RESPONDER = process(
+    "t_respond",
+    '<bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="m_req2" /></bpmn:startEvent>'
+    + user_task("answer", "答复协查") + '<bpmn:intermediateThrowEvent id="reply"><bpmn:messageEventDefinition messageRef="m_rep2" />'
+    '</bpmn:intermediateThrowEvent><bpmn:endEvent id="e" />',
+    [("f1", "s", "answer"), ("f2", "answer", "reply"), ("f3", "reply", "e")], lane_nodes=["answer"],
+).replace("</bpmn:definitions>",
+          '<bpmn:message id="m_req2" name="evidence_request" />'
+          '<bpmn:message id="m_rep2" name="evidence_reply"><bpmn:extensionElements><spiffworkflow:messagePayload>'
+          "{'to': reply_to, 'answer': note}</spiffworkflow:messagePayload></bpmn:extensionElements></bpmn:message>"
+          "</bpmn:definitions>")
+
+
+def test_messages_between_instances_start_correlate_and_deliver_once(as_user, db):
+    from workflow_app.models import MessageReceipt, OutboxMessage
+    from workflow_app.services import messaging
+    deploy(as_user, {"req.bpmn": REQUESTER, "resp.bpmn": RESPONDER})
+    asker = start(as_user, "t_request", business_key="ARB-1", question="请协助调取考勤记录")
+    worker = Worker(db)
+    worker.run_until_idle()  # the request starts the responder through its message start event
+    inbox = as_user("inspector").get("/api/tasks?business_key=ARB-1-R").json["items"]
+    assert [t["name"] for t in inbox] == ["答复协查"]
+    work(as_user, "inspector", inbox[0]["id"], {"note": "考勤记录已调取"})
+    worker.run_until_idle()  # the reply goes back to ARB-1, matched by correlation key
+    tasks, detail = open_tasks(as_user, asker["id"])
+    assert [t["name"] for t in tasks] == ["使用回复"]
+    assert detail["subscriptions"] == []
+    # a crash after delivery but before the outbox row was marked: redelivery changes nothing
+    with db.transaction() as s:
+        reply = s.scalar(select(OutboxMessage).where(OutboxMessage.message_name == "evidence_reply"))
+        reply.status = "pending"
+        reply_id = reply.id
+    assert messaging.deliver(db, reply_id) is True
+    tasks, again = open_tasks(as_user, asker["id"])
+    assert again["lock_version"] == detail["lock_version"] and [t["name"] for t in tasks] == ["使用回复"]
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(MessageReceipt)) == 2
+
+
+def test_message_waiting_for_a_receiver_retries_then_is_an_incident(frozen, as_user, db):
+    assert as_user("clerk").post("/api/messages", json={"name": "x"}).status_code == 403
+    r = as_user("liaison").post("/api/messages", json={"name": "police_receipt", "correlation_key": "NOPE-1",
+                                                       "payload": {"receipt_no": "公回〔2025〕1号"}})
+    assert r.status_code == 202, r.json
+    worker = Worker(db)
+    for _ in range(8):
+        worker.run_until_idle()
+        frozen.advance(timedelta(hours=1))
+    incidents = as_user("admin").get("/api/incidents").json
+    assert [(i["kind"], i["attempts"]) for i in incidents] == [("outbox", 6)]
+    assert "NOPE-1" in incidents[0]["error"]

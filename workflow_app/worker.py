@@ -1,4 +1,5 @@
-"""The background worker: wakes exactly the instances whose timers are due, escalates overdue tasks.
+"""The background worker: wakes exactly the instances whose timers are due, delivers queued messages,
+escalates overdue tasks.
 
 Run as ``caseflow worker`` (any number side by side on PostgreSQL), or inside the server process for the
 SQLite demo. Timers that fell due while everything was stopped fire on the first pass after start.
@@ -9,7 +10,7 @@ import logging
 import threading
 
 from .db import Database
-from .services import calendar, timers
+from .services import calendar, messaging, timers
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,14 @@ class Worker:
         with self.db.transaction() as session:
             calendar.refresh(session)
             instance_ids = timers.due_instances(session, self.batch)
+            message_ids = messaging.pending_ids(session, self.batch)
         fired = sum(1 for instance_id in instance_ids if timers.fire_instance_timers(self.db, instance_id))
+        delivered = sum(1 for message_id in message_ids if messaging.deliver(self.db, message_id))
         escalated = timers.escalate_overdue(self.db)
-        if fired or escalated:
-            log.info("worker: fired timers in %d instances, escalated %d tasks", fired, escalated)
-        return fired + escalated
+        if fired or delivered or escalated:
+            log.info("worker: timers fired in %d instances, %d messages delivered, %d tasks escalated",
+                     fired, delivered, escalated)
+        return fired + delivered + escalated
 
     def run_until_idle(self, max_passes: int = 1000) -> int:
         total = 0

@@ -5,7 +5,8 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from ..services import access, calendar, timers
+from ..services import access, calendar, messaging, timers
+from ..services.errors import Forbidden
 from ..services.errors import Invalid
 from ..services.runtime import in_transaction
 from . import current_principal, db
@@ -105,3 +106,36 @@ def retry_incident(incident_id):
     principal = current_principal()
     access.require_admin(principal)
     return in_transaction(db(), lambda s: _incident(timers.retry_incident(s, incident_id, principal.username)))
+
+
+class MessageInSchema(Schema):
+    name = fields.String(required=True)
+    correlation_key = fields.String(load_default=None, allow_none=True)
+    payload = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class MessageOutSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    correlation_key = fields.String()
+    status = fields.String()
+
+
+@blp.route("/messages", methods=["POST"])
+@blp.arguments(MessageInSchema)
+@blp.response(202, MessageOutSchema)
+@blp.alt_response(403, schema=ProblemSchema)
+@blp.alt_response(422, schema=ProblemSchema)
+def send_message(args):
+    """Queue a message for the instance waiting with this correlation key (or a process it starts).
+
+    For external parties recorded by liaison officers and for integrations; delivery is asynchronous.
+    """
+    principal = current_principal()
+    if not (principal.is_admin or principal.has_role("liaison_officer")):
+        raise Forbidden("只有联络员或管理员可以发送案件消息", "requires liaison_officer or administrator")
+
+    def run(s):
+        row = messaging.send(s, principal, args["name"], args["correlation_key"], args["payload"])
+        return {"id": row.id, "name": row.message_name, "correlation_key": row.correlation_key, "status": row.status}
+    return in_transaction(db(), run)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -66,7 +66,7 @@ class PendingTimer:
 class PendingMessage:
     task_id: str
     name: str
-    correlation: dict
+    correlation_key: str | None  # the waiting task's ``correlation_key`` variable; None: the business key
 
 
 @dataclass
@@ -167,6 +167,34 @@ def fire_timers(workflow: BpmnWorkflow, log: StepLog | None = None) -> None:
     run_engine(workflow, log)
 
 
+def waits_for_message(workflow: BpmnWorkflow, name: str) -> bool:
+    return any(isinstance(t.task_spec.event_definition, MessageEventDefinition)
+               and t.task_spec.event_definition.name == name and t.has_state(TaskState.WAITING)
+               for t in workflow.event_manager.tasks.values())
+
+
+def deliver_message(workflow: BpmnWorkflow, name: str, payload: dict, log: StepLog | None = None) -> None:
+    """Hand a message to the task waiting for it (its payload becomes task data), then advance."""
+    waiting = [t for t in workflow.event_manager.tasks.values()
+               if isinstance(t.task_spec.event_definition, MessageEventDefinition)
+               and t.task_spec.event_definition.name == name and t.has_state(TaskState.WAITING)]
+    if not waiting:
+        raise EngineError(f"the instance is not waiting for message '{name}'")
+    event = BpmnEvent(waiting[0].task_spec.event_definition, payload=payload, correlations={})
+    _guarded(workflow.send_event, event)
+    run_engine(workflow, log)
+
+
+def message_start_names(spec) -> set[str]:
+    """Names of the messages that start this process (message start events)."""
+    names = set()
+    for task_spec in spec.task_specs.values():
+        definition = getattr(task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition) and type(task_spec).__name__ == "StartEvent":
+            names.add(definition.name)
+    return names
+
+
 def tree_depth(workflow: BpmnWorkflow) -> int:
     """Deepest live (not finished) task, walking parents; O(tasks) and independent of Spiff's iterator."""
     deepest = 0
@@ -257,5 +285,6 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
                 due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
                 shot.timers.append(PendingTimer(str(task.id), definition.name or task.task_spec.name, due))
         elif isinstance(definition, MessageEventDefinition):
-            shot.messages.append(PendingMessage(str(task.id), definition.name, dict(workflow.correlations)))
+            key = task.data.get("correlation_key")
+            shot.messages.append(PendingMessage(str(task.id), definition.name, str(key) if key else None))
     return shot

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
@@ -127,11 +127,24 @@ class OutboxMessage(Base):
     correlation_key: Mapped[str] = mapped_column(String(300))
     payload: Mapped[str] = mapped_column(Text)
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
-    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
+    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | incident
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_to: Mapped[str | None] = mapped_column(Text)  # JSON list of instance ids
+
+
+class MessageReceipt(Base):
+    """That an instance has consumed a message: redelivery of the same message is recognised and skipped."""
+
+    __tablename__ = "message_receipt"
+    __table_args__ = (UniqueConstraint("idempotency_key", "instance_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    instance_id: Mapped[int] = mapped_column(Integer, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class StatutoryClockRow(Base):

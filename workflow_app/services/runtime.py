@@ -76,7 +76,9 @@ def _check_variables(variables: dict) -> dict:
 
 def start_instance(session: Session, principal: Principal, process_key: str, business_key: str,
                    jurisdiction: str, variables: dict | None = None, employer_name: str | None = None,
-                   summary: str | None = None) -> ProcessInstance:
+                   summary: str | None = None, authorize: bool = True) -> ProcessInstance:
+    """Start the latest version of a process. ``authorize=False`` is for the system itself acting on a
+    process's behalf (a message start event), never for a user's request."""
     variables = _check_variables(dict(variables or {}))
     calendar.refresh(session)
     if not business_key or len(business_key) > 100:
@@ -86,7 +88,8 @@ def start_instance(session: Session, principal: Principal, process_key: str, bus
         raise Invalid(f"辖区 {jurisdiction} 不存在", f"unknown jurisdiction {jurisdiction!r}",
                       errors={"jurisdiction": "辖区不存在"})
     parents = identity.parent_map(session)
-    access.require_can_start(principal, jurisdiction, parents)
+    if authorize:
+        access.require_can_start(principal, jurisdiction, parents)
     version = registry.get_version(session, process_key)
     loaded = registry.spec_cache.get(version)
 
@@ -203,9 +206,10 @@ def _dispatch_events(session: Session, instance: ProcessInstance, events, princi
         if handler is not None:
             handler(session, instance, payload, principal)
             continue
+        # A message names its receiver with "to" (a case number or another correlation key); without it the
+        # message can only start a new instance (message start event).
         session.add(OutboxMessage(
-            instance_id=instance.id, message_name=name,
-            correlation_key=json.dumps(event.correlations or {}, sort_keys=True, ensure_ascii=False, default=str)[:300],
+            instance_id=instance.id, message_name=name, correlation_key=str(payload.get("to") or "")[:300],
             payload=json.dumps(payload, ensure_ascii=False, default=str),
             idempotency_key=f"{instance.id}:{instance.lock_version}:{index}", status="pending", attempts=0,
             created_at=clock.now()))
@@ -265,5 +269,4 @@ def _project(session: Session, instance: ProcessInstance, version: ProcessVersio
     for message in shot.messages:
         session.add(MessageSubscription(
             instance_id=instance.id, task_id=message.task_id, message_name=message.name,
-            correlation_key=json.dumps(message.correlation, sort_keys=True, ensure_ascii=False, default=str)[:300],
-            created_at=now))
+            correlation_key=(message.correlation_key or instance.business_key)[:300], created_at=now))

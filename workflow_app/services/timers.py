@@ -18,7 +18,7 @@ from .. import clock
 from ..db import Database
 from ..engine import runner
 from ..engine.conventions import group_key
-from ..models import Incident, ProcessInstance, TaskRow, TimerRow
+from ..models import Incident, OutboxMessage, ProcessInstance, TaskRow, TimerRow
 from . import audit, calendar
 from .errors import Conflict, DomainError, NotFound
 from .identity import SYSTEM
@@ -150,6 +150,9 @@ def retry_incident(session: Session, incident_id: int, actor: str) -> Incident:
         raise Conflict("该故障已处理", "incident already resolved")
     if incident.kind == "timer":
         session.execute(update(TimerRow).where(TimerRow.id == incident.ref_id).values(
+            status="pending", attempts=0, next_attempt_at=None))
+    elif incident.kind == "outbox":
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == incident.ref_id).values(
             status="pending", attempts=0, next_attempt_at=None))
     incident.resolved_at, incident.resolved_by = clock.now(), actor
     audit.record(session, actor, "incident.retry", "incident", incident.id, instance_id=incident.instance_id,
