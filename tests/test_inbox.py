@@ -7,6 +7,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _monday_morning():
+    """Cases here are received 10–20 Nov 2026; at this moment none of their deadlines or reminders is due."""
+    from datetime import datetime, timedelta, timezone
+    from workflow_app import clock
+    previous = clock.set_clock(clock.FrozenClock(datetime(2026, 11, 16, 8, 0, tzinfo=timezone(timedelta(hours=8)))))
+    yield
+    clock.set_clock(previous)
+
+
 def open_task(instance):
     return next(t for t in instance["tasks"] if t["status"] == "open")
 
@@ -18,7 +28,7 @@ def test_ready_task_becomes_an_inbox_row_with_every_field(start_case, as_user):
     assert (row["bureau"], row["body"], row["role"]) == ("zz-jinshui", "inspection", "inspector")
     assert row["assignee"] is None and row["owner"] is None
     assert row["priority"] == 80  # urgent, from the task's priority expression
-    assert row["due_at"].startswith("2026-11-27T01:00:00")  # received + 7 days, stored in UTC
+    assert row["due_at"].startswith("2026-11-27T15:59:59")  # 5 WD after receipt (RULES §4), end of day, in UTC
     assert row["created_at"] and row["business_key"] == case["business_key"]
     assert row["employer_name"] == "郑州某建筑公司" and row["summary"] == "受理审查：郑州某建筑公司"
     assert (row["process_key"], row["process_name"], row["name"]) == ("inspection_case", "劳动保障监察案件", "受理审查")
@@ -183,8 +193,8 @@ def test_comments_and_audit_trail(start_case, as_user):
     inspector.post(f"/api/tasks/{task['id']}/unclaim")
     events = admin.get(f"/api/audit?instance_id={case['id']}").json["items"]
     actions = [e["action"] for e in events]
-    assert actions == ["instance.start", "task.claim", "task.comment", "task.unclaim"]
-    claim = events[1]
+    assert actions == ["instance.start", "clock.start", "task.claim", "task.comment", "task.unclaim"]
+    claim = events[2]
     assert claim["actor"] == "inspector" and claim["before"]["assignee"] is None and claim["after"]["assignee"] == "inspector"
     assert claim["occurred_at"]
     # others see the audit only of a case they can see

@@ -410,3 +410,23 @@ def test_message_waiting_for_a_receiver_retries_then_is_an_incident(frozen, as_u
     incidents = as_user("admin").get("/api/incidents").json
     assert [(i["kind"], i["attempts"]) for i in incidents] == [("outbox", 6)]
     assert "NOPE-1" in incidents[0]["error"]
+
+
+@pytest.mark.parametrize("process_key,body", [("inspection_case", "inspection"), ("si_audit_case", "si_audit"),
+                                              ("arbitration_case", "arbitration")])
+def test_library_acceptance_tasks_carry_clock_reminder_and_deadline(frozen, as_user, db, process_key, body):
+    case = start(as_user, process_key, received_at="2025-01-24T10:00:00+08:00", employer_name="某公司")
+    (task,), detail = open_tasks(as_user, case["id"])
+    assert task["name"] == "受理审查" and task["due_at"] == "2025-02-07T15:59:59+00:00"
+    assert [(c["name"], c["status"]) for c in detail["clocks"]] == [("acceptance", "running")]
+    assert len(detail["timers"]) == 2
+    worker = Worker(db)
+    frozen.set(datetime(2025, 2, 6, 9, 1, tzinfo=CST))
+    worker.run_until_idle()
+    (task,), _ = open_tasks(as_user, case["id"])
+    assert task["reminded_at"] is not None
+    frozen.set(datetime(2025, 2, 8, 8, 0, tzinfo=CST))
+    worker.run_until_idle()
+    (task,), detail = open_tasks(as_user, case["id"])
+    assert (task["name"], task["candidate_group"]) == ("超期受理督办", f"zz-jinshui/{body}/division_head")
+    assert detail["clocks"][0]["overdue"] is True

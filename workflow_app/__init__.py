@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import Settings
+from .config import InsecureConfiguration, Settings
 from .db import Database
 
 log = logging.getLogger(__name__)
@@ -14,6 +14,10 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    settings.check()
+    if settings.configure_logging:
+        from .logging_setup import configure
+        configure(settings.log_format, settings.log_level)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -23,9 +27,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.pool_size)
     if settings.create_schema:
         db.create_schema()
+    else:
+        from .migrate import current_revision, head_revision
+        current, head = current_revision(settings.database_url), head_revision()
+        if current != head:
+            raise InsecureConfiguration(f"database schema is at {current}, the code needs {head}: "
+                                        "run `caseflow db upgrade` first")
     app.extensions["caseflow.db"] = db
     app.extensions["caseflow.settings"] = settings
 
@@ -37,5 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                  len(result.created), len(result.unchanged))
 
     from .api import init_api
+    from .logging_setup import install_request_logging
     init_api(app)
+    install_request_logging(app)
     return app

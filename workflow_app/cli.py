@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import create_app
-from .config import Settings
+from .config import InsecureConfiguration, Settings
 from .db import Database
 from .services.errors import DomainError
 from .services.runtime import in_transaction
@@ -22,6 +22,17 @@ def _db(settings: Settings) -> Database:
 def cmd_init_db(args, settings):
     _db(settings)
     print(f"schema ready: {settings.database_url}")
+
+
+def cmd_db(args, settings):
+    from . import migrate
+    if args.db_command == "upgrade":
+        migrate.upgrade(settings.database_url, args.revision)
+        print(f"database at {migrate.current_revision(settings.database_url)}")
+    elif args.db_command == "current":
+        print(f"current: {migrate.current_revision(settings.database_url)}  head: {migrate.head_revision()}")
+    elif args.db_command == "revision":
+        migrate.revision(settings.database_url, args.message)
 
 
 def cmd_deploy(args, settings):
@@ -145,12 +156,40 @@ def cmd_serve(args, settings):
     _serve(create_app(settings), args, settings)
 
 
+def cmd_audit_verify(args, settings):
+    from .services import audit
+
+    def run(s):
+        if args.case or args.chain:
+            return [audit.verify_chain(s, args.chain or audit.chain_key_for(args.case, None))]
+        return audit.verify_all(s)
+    reports = in_transaction(_db(settings), run)
+    bad = [r for r in reports if not r.ok]
+    for r in reports:
+        if r.ok:
+            print(f"ok        {r.chain_key}  {r.events_checked} events  head {r.head_hash}")
+        else:
+            print(f"TAMPERED  {r.chain_key}  first tampered event id={r.first_tampered_event_id} "
+                  f"seq={r.first_tampered_seq}: {r.reason}")
+    print(f"{len(reports)} chains checked, {len(bad)} broken")
+    return 1 if bad else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="caseflow", description="案件分流系统 case routing")
     p.add_argument("--database-url", help="overrides CASEFLOW_DATABASE_URL")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("init-db", help="create the schema").set_defaults(func=cmd_init_db)
+    sub.add_parser("init-db", help="create the schema directly (demo and development only)").set_defaults(func=cmd_init_db)
+
+    dbp = sub.add_parser("db", help="schema migrations")
+    dsub = dbp.add_subparsers(dest="db_command", required=True)
+    up = dsub.add_parser("upgrade", help="migrate the database to the latest schema")
+    up.add_argument("revision", nargs="?", default="head")
+    dsub.add_parser("current", help="show the database's and the code's schema revision")
+    rv = dsub.add_parser("revision", help="developers: autogenerate a migration from the models")
+    rv.add_argument("-m", "--message", required=True)
+    dbp.set_defaults(func=cmd_db)
 
     d = sub.add_parser("deploy", help="deploy BPMN/DMN/form files")
     d.add_argument("files", nargs="+")
@@ -206,6 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
     cl.set_defaults(func=cmd_calendar_load)
     csub.add_parser("list", help="years with calendar data").set_defaults(func=cmd_calendar_list)
 
+    au = sub.add_parser("audit", help="audit trail")
+    ausub = au.add_subparsers(dest="audit_command", required=True)
+    av = ausub.add_parser("verify", help="verify the hash chains; exit 1 naming the first tampered event")
+    av.add_argument("--case", help="business key of one case (default: every chain)")
+    av.add_argument("--chain", help="a chain key: global, case:<key>, instance:<id>")
+    av.set_defaults(func=cmd_audit_verify)
+
     for name, func, help_text in (("demo", cmd_demo, "seed demo data (once) and serve"),
                                   ("serve", cmd_serve, "serve the application")):
         s = sub.add_parser(name, help=help_text)
@@ -220,19 +266,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("spiff").setLevel(logging.WARNING)  # one line per task state change otherwise
     args = build_parser().parse_args(argv)
     overrides = {"database_url": args.database_url} if args.database_url else {}
     settings = Settings.from_env(**overrides)
+    from .logging_setup import configure
+    configure(settings.log_format, settings.log_level)
     try:
-        args.func(args, settings)
+        code = args.func(args, settings)
+    except InsecureConfiguration as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     except DomainError as exc:
         print(f"错误：{exc.message}\n({exc.detail})", file=sys.stderr)
         for problem in exc.extra.get("problems", []) or []:
             print(f"  {problem['file']}:{problem.get('line') or '-'}: {problem['reason']}", file=sys.stderr)
         return 2
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,7 +20,7 @@ from .models import Base, install_triggers
 
 
 class Database:
-    def __init__(self, url: str, echo: bool = False):
+    def __init__(self, url: str, echo: bool = False, pool_size: int = 10):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
@@ -28,7 +28,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
-            self.engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=2 * pool_size,
+                                        pool_pre_ping=True)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -43,7 +44,13 @@ class Database:
 
     def create_schema(self) -> None:
         """Create tables (demo and tests; production uses migrations)."""
-        Base.metadata.create_all(self.engine)
+        if self.is_sqlite:
+            Base.metadata.create_all(self.engine)
+        else:
+            with self.engine.begin() as conn:
+                # Processes starting together must not race on CREATE TABLE.
+                conn.execute(text("SELECT pg_advisory_xact_lock(7346000)"))
+                Base.metadata.create_all(conn)
         install_triggers(self.engine)
 
     def drop_schema(self) -> None:

@@ -127,30 +127,43 @@ def _json_depth_ok(value, limit: int) -> bool:
 
 def _screen_request():
     """Refuse hostile input before any endpoint sees it: NUL characters, oversized or over-deep JSON."""
-    import json as _json
     if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
         return problem(400, "Bad Request", "NUL characters are not allowed", "请求中含有不允许的字符")
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
     if request.mimetype == "application/json" or request.mimetype.endswith("+json"):
-        if (request.content_length or 0) > MAX_JSON_BYTES:
-            return problem(413, "Payload Too Large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
-                           _STATUS_ZH[413])
-        data = request.get_data(cache=True)
-        if len(data) > MAX_JSON_BYTES:
-            return problem(413, "Payload Too Large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
-                           _STATUS_ZH[413])
-        if b"\x00" in data:
-            return problem(400, "Bad Request", "NUL characters are not allowed", "请求中含有不允许的字符")
-        try:
-            parsed = _json.loads(data) if data.strip() else None
-        except RecursionError:
-            return problem(400, "Bad Request", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "请求数据嵌套过深")
-        except ValueError:
-            return None  # the endpoint's parser answers with its own 400
-        if not _json_depth_ok(parsed, MAX_JSON_DEPTH):
-            return problem(400, "Bad Request", f"JSON nested deeper than {MAX_JSON_DEPTH} levels or containing NUL",
-                           "请求数据嵌套过深或含有不允许的字符")
+        refused = _screen_json()
+        if refused is not None:
+            return refused
+    # CSRF safety net: any state-changing request riding on the session cookie (API or, later, a page)
+    # is checked here even if its view forgets to authenticate first.
+    if "Authorization" not in request.headers and request.cookies.get(session_cookie_name()) \
+            and request.endpoint not in CSRF_EXEMPT and request.endpoint is not None:
+        current_principal()
+    return None
+
+
+def _screen_json():
+    """Refuse oversized, over-deep or NUL-carrying JSON bodies before an endpoint parses them."""
+    import json as _json
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        return problem(413, "Payload Too Large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
+                       _STATUS_ZH[413])
+    data = request.get_data(cache=True)
+    if len(data) > MAX_JSON_BYTES:
+        return problem(413, "Payload Too Large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
+                       _STATUS_ZH[413])
+    if b"\x00" in data:
+        return problem(400, "Bad Request", "NUL characters are not allowed", "请求中含有不允许的字符")
+    try:
+        parsed = _json.loads(data) if data.strip() else None
+    except RecursionError:
+        return problem(400, "Bad Request", f"JSON nested deeper than {MAX_JSON_DEPTH} levels", "请求数据嵌套过深")
+    except ValueError:
+        return None  # the endpoint's parser answers with its own 400
+    if not _json_depth_ok(parsed, MAX_JSON_DEPTH):
+        return problem(400, "Bad Request", f"JSON nested deeper than {MAX_JSON_DEPTH} levels or containing NUL",
+                       "请求数据嵌套过深或含有不允许的字符")
     return None
 
 
@@ -200,7 +213,10 @@ def init_api(app: Flask) -> None:
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return api.handle_http_exception(error)
-        from sqlalchemy.exc import DataError
+        from sqlalchemy.exc import DataError, StatementError
+        if isinstance(error, OverflowError) or (isinstance(error, StatementError)
+                                                 and isinstance(getattr(error, "orig", None), OverflowError)):
+            return problem(400, "Bad Request", "a number is out of the accepted range", "请求参数超出允许范围")
         if isinstance(error, DataError):
             # The database refused a value (number out of range, text too long): bad input, not a crash.
             log.info("value refused by the database on %s: %s", request.path, error.orig)
@@ -213,3 +229,8 @@ def init_api(app: Flask) -> None:
     from . import audit_log, instances, operations, processes, system, tasks
     for blueprint in (system.blp, processes.blp, instances.blp, tasks.blp, audit_log.blp, operations.blp):
         api.register_blueprint(blueprint)
+    from . import admin, auth, personal
+    for blueprint in (auth.blp, admin.blp, personal.blp):
+        api.register_blueprint(blueprint)
+    from . import intake  # intake window: registration, triage outcome, cases
+    api.register_blueprint(intake.blp)

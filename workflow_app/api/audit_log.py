@@ -1,25 +1,44 @@
-"""The audit trail, read-only."""
+"""The audit trail, read-only: events (personal data masked) and verification of the hash chains."""
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, func, select
 
 from ..models import AuditEvent, ProcessInstance
-from ..services import access, identity
-from ..services.errors import Forbidden
+from ..services import access, audit, personal_data
+from ..services.errors import Forbidden, NotFound
 from ..services.runtime import in_transaction
 from . import current_principal, db
 from .schemas import AuditPageSchema, AuditQuerySchema, ProblemSchema
 
 blp = Blueprint("audit", __name__, url_prefix="/api", description="Audit trail")
 
+_COLUMNS = ("id", "occurred_at", "actor", "action", "entity_type", "entity_id", "instance_id", "business_key",
+            "before", "after", "detail")
+
+
+def _hidden():
+    return NotFound("案件不存在或无权查看", "case not found")
+
+
+def event_dict(e: AuditEvent) -> dict:
+    out = {c: getattr(e, c) for c in _COLUMNS}
+    # Stored masked already; masking again covers events written before masking existed.
+    for key in ("before", "after"):
+        out[key] = personal_data.mask_data(out[key])
+    out["detail"] = personal_data.mask_text(out["detail"])
+    return out
+
 
 @blp.route("/audit")
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditPageSchema)
 @blp.alt_response(403, schema=ProblemSchema)
+@blp.alt_response(404, schema=ProblemSchema)
 def list_events(args):
-    """Audit events. Administrators see everything; others only the events of one case they can see."""
+    """Audit events. Administrators see everything; others only the events of one case they can see
+    (filter by ``instance_id`` or ``business_key``)."""
     principal = current_principal()
 
     def run(s):
@@ -28,17 +47,73 @@ def list_events(args):
             if args.get(key) is not None:
                 cond.append(getattr(AuditEvent, key) == args[key])
         if not principal.is_admin:
-            if args.get("instance_id") is None:
-                raise Forbidden("请指定要查看的案件", "non-administrators must filter by instance_id")
-            instance = s.get(ProcessInstance, args["instance_id"])
-            if instance is None or not access.can_see_instance(principal, instance, identity.parent_map(s)):
-                raise Forbidden("无权查看该案件的记录", "instance not visible")
+            if args.get("instance_id") is None and args.get("business_key") is None:
+                raise Forbidden("请指定要查看的案件", "non-administrators must filter by instance_id or business_key")
+            if args.get("instance_id") is not None:
+                access.visible_instance(s, principal, args["instance_id"])
+            if args.get("business_key") is not None and not access.can_see_case(s, principal, args["business_key"]):
+                raise _hidden()
         where = and_(*cond) if cond else True
         total = s.scalar(select(func.count()).select_from(AuditEvent).where(where))
         rows = s.scalars(select(AuditEvent).where(where).order_by(AuditEvent.id)
                          .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]))
-        return {"items": [{c: getattr(e, c) for c in ("id", "occurred_at", "actor", "action", "entity_type",
-                                                       "entity_id", "instance_id", "business_key", "before",
-                                                       "after", "detail")} for e in rows],
-                "total": total}
+        return {"items": [event_dict(e) for e in rows], "total": total}
+    return in_transaction(db(), run)
+
+
+class VerifyQuerySchema(Schema):
+    business_key = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    instance_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    chain = fields.String(load_default=None, validate=validate.Length(min=1, max=120),
+                          metadata={"description": "a chain key (administrators): global, case:<key>, instance:<id>"})
+
+
+class ChainReportSchema(Schema):
+    chain_key = fields.String()
+    ok = fields.Boolean()
+    events_checked = fields.Integer()
+    first_tampered_event_id = fields.Integer(allow_none=True)
+    first_tampered_seq = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+    head_hash = fields.String(allow_none=True)
+
+
+class VerifyResultSchema(Schema):
+    ok = fields.Boolean()
+    chains = fields.List(fields.Nested(ChainReportSchema))
+
+
+@blp.route("/audit/verify")
+@blp.arguments(VerifyQuerySchema, location="query")
+@blp.response(200, VerifyResultSchema)
+@blp.alt_response(403, schema=ProblemSchema)
+@blp.alt_response(404, schema=ProblemSchema)
+def verify(args):
+    """Recompute a case's hash chain and name the first tampered event (``ok`` false).
+
+    Anyone who can see the case may verify its chain; administrators may verify any chain, or all chains
+    when no filter is given.
+    """
+    principal = current_principal()
+
+    def run(s):
+        if args.get("instance_id") is not None:
+            instance = access.visible_instance(s, principal, args["instance_id"]) if not principal.is_admin \
+                else s.get(ProcessInstance, args["instance_id"])
+            if instance is None:
+                raise _hidden()
+            keys = [audit.chain_key_for(instance.business_key, instance.id)]
+        elif args.get("business_key") is not None:
+            if not principal.is_admin and not access.can_see_case(s, principal, args["business_key"]):
+                raise _hidden()
+            keys = [audit.chain_key_for(args["business_key"], None)]
+        elif args.get("chain") is not None:
+            access.require_admin(principal)
+            keys = [args["chain"]]
+        else:
+            access.require_admin(principal)
+            reports = audit.verify_all(s)
+            return {"ok": all(r.ok for r in reports), "chains": [r.as_dict() for r in reports]}
+        reports = [audit.verify_chain(s, key) for key in keys]
+        return {"ok": all(r.ok for r in reports), "chains": [r.as_dict() for r in reports]}
     return in_transaction(db(), run)

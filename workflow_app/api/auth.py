@@ -6,9 +6,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..services import auth_web, identity
-from ..services.errors import Invalid, Unauthenticated
+from ..services.errors import Invalid
 from ..services.runtime import in_transaction
-from . import current_principal, db, problem, session_cookie_name
+from . import current_principal, db, session_cookie_name
 from .schemas import ProblemSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Authentication: sessions and API tokens")
@@ -185,5 +185,3 @@ def revoke_my_token(token_id):
     in_transaction(db(), lambda s: identity.revoke_token_of(s, principal.username, token_id, actor=principal.username))
     return current_app.response_class(status=204)
 
-
-__all__ = ["blp", "problem", "Unauthenticated"]

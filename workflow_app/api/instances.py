@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import and_, func, select
 
 from ..models import MessageSubscription, ProcessInstance, ProcessVersion, TaskRow, TimerRow
-from ..services import access, clocks, identity, runtime
+from ..services import access, clocks, identity, personal_data, runtime
 from ..services.errors import NotFound
 from ..services.runtime import in_transaction
 from . import current_principal, db
@@ -22,6 +22,7 @@ def instance_dict(session, instance: ProcessInstance, detail=False) -> dict:
                                              "employer_name", "summary", "started_at", "started_by",
                                              "updated_at", "completed_at", "lock_version")}
     out["process_version"] = version.version
+    out["summary"] = personal_data.mask_text(out["summary"])
     if detail:
         out["tasks"] = [task_dict(t) for t in session.scalars(
             select(TaskRow).where(TaskRow.instance_id == instance.id).order_by(TaskRow.created_at, TaskRow.id))]

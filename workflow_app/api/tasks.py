@@ -6,7 +6,7 @@ import json
 from flask_smorest import Blueprint
 
 from ..models import TaskRow
-from ..services import inbox, runtime
+from ..services import inbox, personal_data, runtime
 from ..services.inbox import TaskFilter
 from ..services.runtime import in_transaction
 from . import current_principal, db
@@ -19,7 +19,9 @@ _FIELDS = [f for f in TaskSchema().fields]
 
 
 def task_dict(row: TaskRow) -> dict:
-    return {f: getattr(row, f) for f in _FIELDS}
+    out = {f: getattr(row, f) for f in _FIELDS}
+    out["summary"] = personal_data.mask_text(out.get("summary"))  # lists never show full ID/phone numbers
+    return out
 
 
 @blp.route("/tasks")
@@ -53,7 +55,7 @@ def get_task(task_id):
         row = runtime.visible_task(s, principal, task_id)
         out = task_dict(row)
         out["form_definition"] = inbox.task_form(s, row) if row.form else None
-        out["draft"] = json.loads(row.draft) if row.draft else None
+        out["draft"] = personal_data.mask_data(json.loads(row.draft)) if row.draft else None  # reveal: personal-data/reveal
         return out
     return in_transaction(db(), run)
 
@@ -128,7 +130,8 @@ def complete(args, task_id):
 
 
 def _comment_dict(c) -> dict:
-    return {"id": c.id, "task_id": c.task_id, "author": c.author, "body": c.body, "created_at": c.created_at}
+    return {"id": c.id, "task_id": c.task_id, "author": c.author, "body": personal_data.mask_text(c.body),
+            "created_at": c.created_at}
 
 
 @blp.route("/tasks/<string:task_id>/comments")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import os
 import re
 import sys
 import threading
@@ -46,6 +47,9 @@ MAX_SEQUENCE = 1_000_000
 MAX_INT_BITS = 4096
 #: Largest diagram text we agree to compile.
 MAX_SOURCE_CHARS = 20_000
+#: Largest growth of the process's resident memory while one script runs (checked every few lines).
+MAX_MEMORY_GROWTH = 256 * 1024 * 1024
+_MEMORY_CHECK_EVERY = 64
 
 #: Names that must never be looked up even though a variable could carry them.
 FORBIDDEN_NAMES = frozenset({
@@ -295,12 +299,31 @@ def _compiled(source: str, mode: str):
     return result.code
 
 
+def _resident_bytes() -> int | None:
+    """Resident memory of this process (Linux /proc); None where unavailable."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
 def _run_with_deadline(code, namespace: dict, mode: str, limit: float) -> Any:
     deadline = time.monotonic() + limit
+    base = _resident_bytes()
+    lines = [0]
 
     def local_trace(frame, event, arg):
         if time.monotonic() > deadline:
             raise ScriptTimeout(f"script exceeded its time limit of {limit:g} s")
+        lines[0] += 1
+        if base is not None and lines[0] % _MEMORY_CHECK_EVERY == 0:
+            now = _resident_bytes()
+            if now is not None and now - base > MAX_MEMORY_GROWTH:
+                raise ScriptError(f"script exceeded its memory limit of {MAX_MEMORY_GROWTH // 2**20} MB")
         return local_trace
 
     def global_trace(frame, event, arg):

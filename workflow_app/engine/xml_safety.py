@@ -14,6 +14,8 @@ from lxml import etree
 MAX_XML_BYTES = 2 * 1024 * 1024
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+#: XInclude namespaces (2001 and the 2003 draft): never processed, and refused so nothing relies on them.
+_XINCLUDE = ("{http://www.w3.org/2001/XInclude}", "{http://www.w3.org/2003/XInclude}")
 
 
 class DefinitionError(Exception):
@@ -66,6 +68,10 @@ def parse_xml(content: bytes, filename: str) -> etree._Element:
         raise DefinitionError(filename, f"not well-formed XML: {exc.msg}", line) from None
     if root is None:
         raise DefinitionError(filename, "no root element")
+    for element in root.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag.startswith(_XINCLUDE):
+            raise DefinitionError(filename, "XInclude is not allowed", element.sourceline)
     if root.getroottree().docinfo.doctype:
         # Belt and braces: the byte scan above should already have refused it.
         raise DefinitionError(filename, "document type declarations (DTD/ENTITY) are not allowed")

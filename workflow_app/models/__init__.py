@@ -8,12 +8,16 @@ from .org import (ApiToken, Body, Bureau, CaseAccess, Certificate, Group, LoginT
                   WebSession)
 from .process import Deployment, ProcessVersion, RegistryFile
 from .calendar import CalendarYear
-from .runtime import (Incident, MessageSubscription, OutboxMessage, ProcessInstance, StatutoryClockRow, TaskComment,
+from .runtime import (Incident, MessageReceipt, MessageSubscription, OutboxMessage, ProcessInstance, StatutoryClockRow, TaskComment,
                       TaskRow, TimerRow)
+from .intake import (Case, Complaint, ComplaintClaim, DuplicateLink, JointHearingRequest, NumberScheme,
+                     NumberSequence, TransferLedgerEntry)
 
 __all__ = [
+    "Case", "Complaint", "ComplaintClaim", "DuplicateLink", "JointHearingRequest", "NumberScheme",
+    "NumberSequence", "TransferLedgerEntry",
     "AuditChainHead", "CaseAccess", "Certificate", "LoginThrottle", "WebSession",
-    "CalendarYear", "Incident", "StatutoryClockRow",
+    "CalendarYear", "Incident", "MessageReceipt", "StatutoryClockRow",
     "ApiToken", "AuditEvent", "Base", "Body", "Bureau", "Deployment", "Group", "Membership",
     "MessageSubscription", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile", "TaskComment", "TaskRow",
     "TimerRow", "UTCDateTime", "User", "install_triggers",
@@ -38,5 +42,8 @@ def install_triggers(engine: Engine) -> None:
     """Make the audit trail append-only at the database level."""
     statements = _SQLITE_TRIGGERS if engine.dialect.name == "sqlite" else _PG_TRIGGERS
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # Several processes may start at once: serialise the DDL (CREATE OR REPLACE is not concurrent-safe).
+            conn.execute(text("SELECT pg_advisory_xact_lock(7346001)"))
         for statement in statements:
             conn.execute(text(statement))

@@ -7,7 +7,8 @@ Cases (process instances). A user sees a case when
 * a task of the case (open or done) belongs to a body they are a member of, in that task's bureau
   ("own body and jurisdiction"; any role of the body: clerks, officers, liaison officers, division heads);
 * the case was granted to such a body (:class:`CaseAccess`, e.g. by a transfer 移送);
-* they hold leadership of the case's bureau or of its parent city (oversight, 挂牌督办);
+* they hold leadership of the case's bureau or of its parent city (oversight, 挂牌督办), or of a bureau
+  where the case has a task or a grant;
 * they currently hold an open task of the case (assignee or delegating owner);
 * they administer the case's bureau or its parent city (read-only support; personal data stays masked).
 
@@ -127,7 +128,11 @@ def instance_visibility(p: Principal):
                                   or_(TaskRow.assignee == p.username, TaskRow.owner == p.username)))
     leadership = p.bureaus_with_role("leadership")
     if leadership:
-        clauses.append(ProcessInstance.jurisdiction.in_(_under(leadership)))
+        under = _under(leadership)
+        clauses.append(ProcessInstance.jurisdiction.in_(under))
+        clauses.append(exists().where(TaskRow.instance_id == ProcessInstance.id, TaskRow.bureau.in_(under)))
+        clauses.append(exists().where(CaseAccess.instance_id == ProcessInstance.id, CaseAccess.revoked_at.is_(None),
+                                      CaseAccess.bureau.in_(under)))
     admin = p.bureaus_with_role("administrator")
     if admin:
         clauses.append(ProcessInstance.jurisdiction.in_(_under(admin)))

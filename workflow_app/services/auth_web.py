@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..models import LoginThrottle, User, WebSession
 from . import audit, identity
-from .errors import DomainError, Forbidden, Unauthenticated
+from .errors import DomainError, Unauthenticated
 from .identity import Principal
 
 SESSION_COOKIE = "__Host-caseflow_session"
@@ -230,4 +230,4 @@ def check_login_csrf(secret_key: str, cookie_value: str | None, form_token: str 
 
 
 __all__ = ["attempt_login", "authenticate_session", "logout", "check_csrf", "issue_login_csrf", "check_login_csrf",
-           "LoginLocked", "CsrfFailed", "Forbidden", "raise_for", "unlock", "lock_state"]
+           "LoginLocked", "CsrfFailed", "raise_for", "unlock", "lock_state"]

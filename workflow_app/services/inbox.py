@@ -214,6 +214,9 @@ def delegate(session: Session, principal: Principal, task_id: str, username: str
         raise Invalid("不能委派给自己", "cannot delegate to oneself", errors={"username": "不能委派给自己"})
     if not identity.user_exists(session, username):
         raise Invalid(f"用户 {username} 不存在", f"user {username!r} not found", errors={"username": "用户不存在"})
+    if not access.may_be_delegated(identity.principal_by_username(session, username), row):
+        raise Invalid(f"{username} 不属于该任务的办理机构", f"{username} is not a member of {row.bureau}/{row.body}",
+                      errors={"username": "只能委派给本机构的同事"})
     before = _snapshot(row)
     if not _cas(session, row, {"assignee": principal.username},
                 {"owner": row.owner or principal.username, "assignee": username, "delegation_state": "pending"}):

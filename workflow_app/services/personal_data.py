@@ -85,7 +85,7 @@ def mask_text(text: Any) -> Any:
         return text
     text = _ID_RUN.sub(lambda m: mask_id_number(m.group(1)), text)
     text = _MOBILE_RUN.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE_RUN.sub(lambda m: f"{m.group(1)}-{mask_phone(m.group(2))}", text)
+    return _LANDLINE_RUN.sub(lambda m: mask_phone(f"{m.group(1)}-{m.group(2)}"), text)
 
 
 def mask_value(key: str, value: Any) -> Any:
@@ -135,8 +135,8 @@ def reveal(session: Session, principal: "Principal", *, entity_type: str, entity
                       errors={"reason": "请填写查看理由（2至200字）"})
     wanted = sorted(set(fields))
     if not wanted:
-        wanted = personal_fields(values)
-    not_personal = [f for f in wanted if not is_personal_key(f)]
+        wanted = sorted(f for f in values if is_personal_path(f))
+    not_personal = [f for f in wanted if not is_personal_path(f)]
     if not_personal:
         raise Invalid("只能查看个人信息字段", f"not personal fields: {not_personal}",
                       errors={"fields": f"不是个人信息字段：{', '.join(not_personal)}"})
@@ -179,3 +179,38 @@ def install_log_masking() -> None:
 
     logging.setLogRecordFactory(factory)
     _installed = True
+
+
+def collect(data: Any, prefix: str = "", depth: int = 0, out: dict | None = None) -> dict[str, Any]:
+    """Personal values inside a JSON-like mapping, by dotted path (``complainant.id_number``)."""
+    out = {} if out is None else out
+    if not isinstance(data, Mapping) or depth > 4:
+        return out
+    for key, value in data.items():
+        if not isinstance(key, str):
+            continue
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            collect(value, path + ".", depth + 1, out)
+        elif is_personal_key(key) and value not in (None, ""):
+            out[path] = value
+    return out
+
+
+def instance_values(session: Session, instance) -> dict[str, Any]:
+    """Full personal values held in a case's workflow data (later tasks win)."""
+    from .runtime import load_workflow
+    _, _, workflow = load_workflow(session, instance)
+    out: dict[str, Any] = {}
+    collect(getattr(workflow, "data", {}) or {}, out=out)
+    for task in workflow.get_tasks():
+        collect(task.data, out=out)
+    return out
+
+
+def masked(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {path: mask_value(path.rsplit(".", 1)[-1], value) for path, value in values.items()}
+
+
+def is_personal_path(path: Any) -> bool:
+    return isinstance(path, str) and is_personal_key(path.rsplit(".", 1)[-1])

@@ -108,10 +108,10 @@ def start_instance(session: Session, principal: Principal, process_key: str, bus
         started_at=now, started_by=principal.username, updated_at=now)
     session.add(instance)
     session.flush()
-    persist_step(session, instance, version, workflow, log, principal, parents)
     audit.record(session, principal.username, "instance.start", "instance", instance.id,
                  instance_id=instance.id, business_key=business_key,
                  after={"process": process_key, "version": version.version, "jurisdiction": jurisdiction})
+    persist_step(session, instance, version, workflow, log, principal, parents)
     return instance
 
 
@@ -187,11 +187,11 @@ def complete_task(session: Session, principal: Principal, task_id: str, data: di
     session.execute(update(TaskRow).where(TaskRow.id == row.id).values(
         status="completed", completed_at=clock.now(), completed_by=principal.username, draft=None)
         .execution_options(synchronize_session=False))
-    persist_step(session, instance, version, workflow, log, principal)
     audit.record(session, principal.username, "task.complete", "task", row.id, instance_id=instance.id,
                  business_key=instance.business_key,
                  before={"status": "open", "assignee": row.assignee},
                  after={"status": "completed", "data": data})
+    persist_step(session, instance, version, workflow, log, principal)
     session.refresh(row)
     return row
 
