@@ -49,5 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .api import init_api
     from .logging_setup import install_request_logging
     init_api(app)
+    from .web import init_web  # server-rendered pages (docs/ui.md)
+    init_web(app)
     install_request_logging(app)
     return app

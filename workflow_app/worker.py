@@ -31,10 +31,12 @@ class Worker:
         fired = sum(1 for instance_id in instance_ids if timers.fire_instance_timers(self.db, instance_id))
         delivered = sum(1 for message_id in message_ids if messaging.deliver(self.db, message_id))
         escalated = timers.escalate_overdue(self.db)
-        if fired or delivered or escalated:
-            log.info("worker: timers fired in %d instances, %d messages delivered, %d tasks escalated",
-                     fired, delivered, escalated)
-        return fired + delivered + escalated
+        from .collaboration import meetings  # quarterly liaison meetings (docs/collaboration.md)
+        scheduled = meetings.run_due(self.db)
+        if fired or delivered or escalated or scheduled:
+            log.info("worker: timers fired in %d instances, %d messages delivered, %d tasks escalated, "
+                     "%d scheduled meetings started", fired, delivered, escalated, scheduled)
+        return fired + delivered + escalated + scheduled
 
     def run_until_idle(self, max_passes: int = 1000) -> int:
         total = 0

@@ -185,7 +185,7 @@ def init_api(app: Flask) -> None:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL="/vendor/swagger-ui-dist/",  # npm copy served by workflow_app.web.vendor
         API_SPEC_OPTIONS={"components": {"securitySchemes": {
             "bearerAuth": {"type": "http", "scheme": "bearer"},
             "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "__Host-caseflow_session"}}},
@@ -234,3 +234,5 @@ def init_api(app: Flask) -> None:
         api.register_blueprint(blueprint)
     from . import intake  # intake window: registration, triage outcome, cases
     api.register_blueprint(intake.blp)
+    from . import collaboration  # inter-agency: transfers, ledgers, police, hearings, meetings (docs/collaboration.md)
+    api.register_blueprint(collaboration.blp)

@@ -12,10 +12,13 @@ from .runtime import (Incident, MessageReceipt, MessageSubscription, OutboxMessa
                       TaskRow, TimerRow)
 from .intake import (Case, Complaint, ComplaintClaim, DuplicateLink, JointHearingRequest, NumberScheme,
                      NumberSequence, TransferLedgerEntry)
+from .collaboration import (InterAgencyTransfer, JointHearing, JointHearingOpinion, LiaisonMeeting, MeetingActionItem,
+                            MeetingSchedule, MeetingScheduleRun, SupervisedCase)
+from .web import SavedFilter
 
 __all__ = [
     "Case", "Complaint", "ComplaintClaim", "DuplicateLink", "JointHearingRequest", "NumberScheme",
-    "NumberSequence", "TransferLedgerEntry",
+    "NumberSequence", "TransferLedgerEntry", "SavedFilter",
     "AuditChainHead", "CaseAccess", "Certificate", "LoginThrottle", "WebSession",
     "CalendarYear", "Incident", "MessageReceipt", "StatutoryClockRow",
     "ApiToken", "AuditEvent", "Base", "Body", "Bureau", "Deployment", "Group", "Membership",

@@ -37,9 +37,12 @@ class TaskRow(Base):
 
     __tablename__ = "task_row"
     __table_args__ = (
-        Index("ix_task_open_group", "status", "candidate_group", "priority", "created_at"),
+        # "my groups' unclaimed": assignee in the key lets SQLite use it for "assignee IS NULL" too
+        Index("ix_task_open_group", "status", "candidate_group", "assignee", "priority", "created_at"),
         Index("ix_task_open_assignee", "status", "assignee", "priority", "created_at"),
         Index("ix_task_status_due", "status", "due_at"),
+        # supervisors' views (a body in a bureau), e.g. overdue work: measured in bench (c)
+        Index("ix_task_open_scope_due", "status", "bureau", "body", "due_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -134,6 +135,7 @@ def create_bureau(session: Session, code: str, name: str, level: str, parent_cod
     bureau = Bureau(code=code, name=name, level=level, parent=parent)
     session.add(bureau)
     session.flush()
+    _parent_cache.pop(str(session.get_bind().url), None)
     return bureau
 
 
@@ -271,10 +273,23 @@ def user_exists(session: Session, username: str) -> bool:
     return session.scalar(select(User.id).where(User.username == username, User.is_active.is_(True))) is not None
 
 
+#: bureau code -> parent code, per database; bureaus are added rarely and never re-parented, so every
+#: engine step need not re-read the table (another process's new bureau is seen within the TTL).
+_PARENT_TTL_SECONDS = 30.0
+_parent_cache: dict[str, tuple[float, dict[str, str | None]]] = {}
+
+
 def parent_map(session: Session) -> dict[str, str | None]:
+    key = str(session.get_bind().url)
+    cached = _parent_cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < _PARENT_TTL_SECONDS:
+        return cached[1]
     rows = session.execute(select(Bureau.code, Bureau.parent_id, Bureau.id)).all()
     by_id = {row.id: row.code for row in rows}
-    return {row.code: by_id.get(row.parent_id) for row in rows}
+    parents = {row.code: by_id.get(row.parent_id) for row in rows}
+    _parent_cache[key] = (now, parents)
+    return parents
 
 
 def is_supervisor_role(role: str) -> bool:

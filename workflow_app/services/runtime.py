@@ -245,11 +245,11 @@ def _project(session: Session, instance: ProcessInstance, version: ProcessVersio
     for task_id, row in open_rows.items():
         if task_id not in ready_ids:  # interrupted by a boundary event, a cancel, or a terminate end
             row.status, row.completed_at = "cancelled", now
+    new_ids = [t.id for t in shot.ready if t.id not in open_rows]
+    known = set(session.scalars(select(TaskRow.id).where(TaskRow.id.in_(new_ids)))) if new_ids else set()
     for ready in shot.ready:
-        if ready.id in open_rows:
-            continue
-        if session.get(TaskRow, ready.id) is not None:
-            continue  # already completed in this step (cannot be ready again under the same id)
+        if ready.id in open_rows or ready.id in known:
+            continue  # a row exists already (a task id is never ready twice)
         group = ready.group
         key = group.resolve(instance.jurisdiction, parents)
         bureau, body, role = key.split("/")

@@ -33,7 +33,9 @@ REMINDER_MESSAGE = "task_reminder"
 
 
 def _due_condition(now):
-    return and_(TimerRow.status == "pending", TimerRow.due_at <= now,
+    # Strictly after the due instant, as SpiffWorkflow itself decides; "<=" would pick an instance whose
+    # timer Spiff does not fire yet, over and over until the clock moves.
+    return and_(TimerRow.status == "pending", TimerRow.due_at < now,
                 or_(TimerRow.next_attempt_at.is_(None), TimerRow.next_attempt_at <= now))
 
 

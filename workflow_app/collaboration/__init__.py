@@ -1,0 +1,10 @@
+"""Inter-agency collaboration (RULES.md §7–§10; docs/collaboration.md).
+
+Importing the package registers its number kinds with the intake numbering service and the synchronous
+message handlers of its diagrams (``transfer_event``, ``hearing_event``, ``meeting_event``).
+"""
+from . import common
+
+common.register_number_kinds()
+
+from . import transfers, police, ledgers, hearings, meetings, emergencies  # noqa: E402,F401  (handlers register)
