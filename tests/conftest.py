@@ -123,6 +123,20 @@ class ApiClient:
 
 
 @pytest.fixture
+def freeze_clock():
+    """``freeze_clock(moment)`` installs a FrozenClock at ``moment`` for this test and returns it."""
+    from workflow_app import clock
+    previous = clock.get_clock()
+
+    def install(moment):
+        frozen = clock.FrozenClock(moment)
+        clock.set_clock(frozen)
+        return frozen
+    yield install
+    clock.set_clock(previous)
+
+
+@pytest.fixture
 def as_user(app):
     return lambda username: ApiClient(app, username)
 

@@ -8,13 +8,10 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _monday_morning():
+def _monday_morning(freeze_clock):
     """Cases here are received 10–20 Nov 2026; at this moment none of their deadlines or reminders is due."""
     from datetime import datetime, timedelta, timezone
-    from workflow_app import clock
-    previous = clock.set_clock(clock.FrozenClock(datetime(2026, 11, 16, 8, 0, tzinfo=timezone(timedelta(hours=8)))))
-    yield
-    clock.set_clock(previous)
+    freeze_clock(datetime(2026, 11, 16, 8, 0, tzinfo=timezone(timedelta(hours=8))))
 
 
 def open_task(instance):

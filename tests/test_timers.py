@@ -22,11 +22,8 @@ FIXTURE_2027 = ROOT / "tests" / "deadlines" / "fixtures" / "TEST_FIXTURE_calenda
 
 
 @pytest.fixture
-def frozen():
-    fake = clock.FrozenClock(datetime(2025, 1, 24, 10, 0, tzinfo=CST))  # Friday before Spring Festival 2025
-    previous = clock.set_clock(fake)
-    yield fake
-    clock.set_clock(previous)
+def frozen(freeze_clock):
+    return freeze_clock(datetime(2025, 1, 24, 10, 0, tzinfo=CST))  # Friday before Spring Festival 2025
 
 
 def props(**values):

@@ -25,13 +25,8 @@ EXTRA_USERS = [
 
 
 @pytest.fixture
-def frozen():
-    frozen_clock = clock.FrozenClock(NOW)
-    previous = clock.set_clock(frozen_clock)
-    try:
-        yield frozen_clock
-    finally:
-        clock.set_clock(previous)
+def frozen(freeze_clock):
+    return freeze_clock(NOW)
 
 
 @pytest.fixture

@@ -15,13 +15,8 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.LOCAL_TZ)
 
 
 @pytest.fixture
-def frozen():
-    frozen_clock = clock.FrozenClock(NOW)
-    previous = clock.set_clock(frozen_clock)
-    try:
-        yield frozen_clock
-    finally:
-        clock.set_clock(previous)
+def frozen(freeze_clock):
+    return freeze_clock(NOW)
 
 
 @pytest.fixture

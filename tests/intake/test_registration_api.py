@@ -167,7 +167,7 @@ def test_triage_room_routes_each_claim_or_requests_a_joint_hearing(as_user, erqi
     incomplete = {"room_decision": "route", "room_opinion": "劳动标准与社保由监察办理",
                   "room_routes": [{"code": "wage_arrears", "body": "inspection"}]}
     r = work(room, task, incomplete)
-    assert r.status_code == 422 and "尚未分送" in r.json["errors"]["room_routes"]
+    assert r.status_code == 422 and "尚未确定办理机构" in r.json["errors"]["room_routes"]
     assert ok(room.get(f"/api/tasks/{task}"))["status"] == "open"
     r = room.post(f"/api/tasks/{task}/complete", json={"data": {
         "room_decision": "route", "room_opinion": "劳动标准与社保由监察办理，解除争议由仲裁办理",

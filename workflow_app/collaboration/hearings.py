@@ -141,24 +141,8 @@ def _conclude(session: Session, hearing: JointHearing, payload: dict, principal:
         claims = {c.code: c for c in session.scalars(select(ComplaintClaim).where(
             ComplaintClaim.complaint_id == complaint.id, ComplaintClaim.case_id.is_(None),
             ComplaintClaim.route == "triage_room"))}
-    chosen: dict[str, str] = {}
-    problems = []
-    for item in payload.get("routes") or []:
-        code, body = item.get("code"), item.get("body")
-        if code not in claims:
-            problems.append(f"“{code}”不是本次会商的诉求")
-        elif code in chosen:
-            problems.append(f"诉求“{claims[code].label}”分送了不止一次")
-        elif body not in HANDLING_BODIES:
-            problems.append(f"诉求“{claims[code].label}”的办理机构不正确")
-        else:
-            chosen[code] = body
-    missing = [c.label for code, c in claims.items() if code not in chosen]
-    if missing:
-        problems.append(f"以下诉求尚未确定办理机构：{'、'.join(missing)}")
-    if problems:
-        raise Invalid("会商结论有误：" + "；".join(problems), "every claim needs exactly one body",
-                      errors={"routes": "；".join(problems)})
+    chosen = triage.claim_routes(payload.get("routes"), claims, HANDLING_BODIES, field="routes",
+                                 where="本次会商", title="会商结论有误")
     opened = []
     for body in HANDLING_BODIES:
         rows = [claims[code] for code, b in chosen.items() if b == body]

@@ -265,25 +265,8 @@ def on_room_decided(session: Session, instance: ProcessInstance, payload: dict, 
                      after={"reason": request.reason, "claims": request.claim_codes})
         return
 
-    routes = payload.get("room_routes") or []
-    problems: list[str] = []
-    chosen: dict[str, str] = {}
-    for item in routes:
-        code, body = (item or {}).get("code"), (item or {}).get("body")
-        if code not in waiting:
-            problems.append(f"“{code}”不是本件送分理室的诉求")
-        elif code in chosen:
-            problems.append(f"诉求“{waiting[code].label}”分送了不止一次")
-        elif body not in BODY_PROCESSES:
-            problems.append(f"诉求“{waiting[code].label}”的办理机构不正确")
-        else:
-            chosen[code] = body
-    missing = [r.label for code, r in waiting.items() if code not in chosen]
-    if missing:
-        problems.append(f"以下诉求尚未分送：{'、'.join(missing)}")
-    if problems:
-        raise Invalid("分理结论有误：" + "；".join(problems), "the room's routing must send each waiting claim to one body",
-                      errors={"room_routes": "；".join(problems)})
+    chosen = claim_routes(payload.get("room_routes"), waiting, BODY_PROCESSES, field="room_routes",
+                          where="本件送分理室", title="分理结论有误")
     for code, body in chosen.items():
         waiting[code].route = body
     for body in BODY_PROCESSES:
@@ -294,6 +277,30 @@ def on_room_decided(session: Session, instance: ProcessInstance, payload: dict, 
     audit.record(session, principal.username, "complaint.room_routed", "complaint", complaint.id,
                  instance_id=instance.id, business_key=complaint.number,
                  after={"routes": chosen, "opinion": payload.get("room_opinion")})
+
+
+def claim_routes(items, claims: dict, bodies, field: str, where: str, title: str) -> dict[str, str]:
+    """Check a reviewer's routing of claims (triage room, joint hearing): every claim in ``claims`` goes to
+    exactly one of ``bodies``. Returns {code: body} or raises Invalid listing every problem in Chinese."""
+    problems: list[str] = []
+    chosen: dict[str, str] = {}
+    for item in items or []:
+        code, body = (item or {}).get("code"), (item or {}).get("body")
+        if code not in claims:
+            problems.append(f"“{code}”不是{where}的诉求")
+        elif code in chosen:
+            problems.append(f"诉求“{claims[code].label}”分送了不止一次")
+        elif body not in bodies:
+            problems.append(f"诉求“{claims[code].label}”的办理机构不正确")
+        else:
+            chosen[code] = body
+    missing = [c.label for code, c in claims.items() if code not in chosen]
+    if missing:
+        problems.append(f"以下诉求尚未确定办理机构：{'、'.join(missing)}")
+    if problems:
+        raise Invalid(f"{title}：" + "；".join(problems), "every claim must go to exactly one handling body",
+                      errors={field: "；".join(problems)})
+    return chosen
 
 
 runtime.register_event_handler("intake_routed", on_routed)
