@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, make_app
+from tests.conftest import PG_ADMIN_URL, ROOT, make_app
 from workflow_app import demo
 
 CHROMIUM = os.environ.get("CASEFLOW_CHROMIUM", "/usr/bin/chromium")
@@ -21,13 +21,31 @@ SHOTS = ROOT / "test-output" / "browser"
 VIEWPORT = {"width": 1366, "height": 768}
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """A fresh database per test module, on each of the two databases."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('web') / 'caseflow.sqlite'}"
+        return
+    from sqlalchemy import create_engine, text
+    name = f"caseflow_browser_{os.getpid()}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(database_url):
     from werkzeug.serving import make_server
     if not (ROOT / "node_modules" / "bpmn-js").is_dir():
         pytest.fail("node_modules is missing: run scripts/setup-venv (npm ci) before the browser tests")
-    path = tmp_path_factory.mktemp("web") / "caseflow.sqlite"
-    app = make_app(f"sqlite:///{path}")
+    app = make_app(database_url)
     app.config["CASEFLOW_COOKIE_SECURE"] = False  # plain-HTTP test server (CASEFLOW_INSECURE_COOKIES=1)
     db = app.extensions["caseflow.db"]
     demo.seed_organisation(db)
