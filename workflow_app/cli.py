@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -134,6 +135,9 @@ def _serve(app, args, settings):
 
 def cmd_demo(args, settings):
     from . import demo
+    # The demo serves plain HTTP on this machine: its session cookie cannot carry Secure/__Host-.
+    # (Production refuses SQLite, so this development setting never reaches a real deployment.)
+    os.environ.setdefault("CASEFLOW_INSECURE_COOKIES", "1")
     if settings.database_url.startswith("sqlite:///") and args.reset:
         Path(settings.database_url[len("sqlite:///"):]).unlink(missing_ok=True)
     app = create_app(settings)
