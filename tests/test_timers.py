@@ -427,3 +427,20 @@ def test_library_acceptance_tasks_carry_clock_reminder_and_deadline(frozen, as_u
     (task,), detail = open_tasks(as_user, case["id"])
     assert (task["name"], task["candidate_group"]) == ("超期受理督办", f"zz-jinshui/{body}/division_head")
     assert detail["clocks"][0]["overdue"] is True
+
+
+@pytest.mark.parametrize("process_key,clock_name,rule,due", [
+    ("inspection_case", "investigation", "60WD", "2025-04-28"),  # 60 WD from Mon 27 Jan 2025 across the festival
+    ("arbitration_case", "award", "45CD", "2025-03-13"),         # 27 Jan + 45 days = Thu 13 Mar, a working day
+])
+def test_accepting_a_case_starts_its_procedure_clock(frozen, as_user, process_key, clock_name, rule, due):
+    case = start(as_user, process_key, received_at="2025-01-24T10:00:00+08:00", employer_name="某公司")
+    (task,), _ = open_tasks(as_user, case["id"])
+    user = "inspector" if process_key == "inspection_case" else "arbitrator"
+    frozen.set(datetime(2025, 1, 27, 9, 30, tzinfo=CST))
+    work(as_user, user, task["id"], {"accepted": True, "acceptance_opinion": "符合受理条件"})
+    _, detail = open_tasks(as_user, case["id"])
+    clocks = {c["name"]: c for c in detail["clocks"]}
+    assert clocks["acceptance"]["status"] == "stopped"
+    assert (clocks[clock_name]["rule"], clocks[clock_name]["status"]) == (rule, "running")
+    assert clocks[clock_name]["due_at"] == f"{due}T15:59:59+00:00"  # end of that day, China time
