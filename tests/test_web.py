@@ -81,3 +81,14 @@ def test_registration_form_becomes_the_api_document():
     assert data["claims"] == [{"code": "wage_arrears", "amount": 10.5}] and data["workers_affected"] == 3
     assert data["facts_clear"] is True and data["evidence_sufficient"] is False and data["violation_ongoing"] is True
     assert data["received_at"] == "2026-11-20T09:30:00+08:00"
+
+
+def test_registration_page_survives_conflicting_field_shapes(app):
+    """A hand-made POST with both ``employer`` and ``employer.name`` gets the form back with messages, not a 500."""
+    client, csrf = _login(app, "clerk")
+    for form in ({"employer": "x", "employer.name": "某公司"}, {"complainant": "x", "complainant.anonymous": "1"},
+                 {"employer": "x", "employer.uscc_confirmed": "1"}):
+        r = client.post("/intake/register", data=form, headers={"X-CSRF-Token": csrf})
+        assert r.status_code in (200, 422), (form, r.status_code)
+        assert "统一社会信用代码" in r.text or "请填写" in r.text
+    assert parse_registration(MultiDict({"employer": "x", "employer.name": "某公司"}))["employer"] == {"name": "某公司"}

@@ -67,9 +67,12 @@ class LedgerQuerySchema(ZhSchema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-def _transfer_dict(s, row):
-    names = dict(s.execute(select(Bureau.code, Bureau.name)).all())
-    return ledgers.row_dict(row, names=names)
+def _bureau_names(s) -> dict[str, str]:
+    return dict(s.execute(select(Bureau.code, Bureau.name)).all())
+
+
+def _transfer_dict(s, row, names: dict[str, str] | None = None):
+    return ledgers.row_dict(row, names=names if names is not None else _bureau_names(s))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -98,7 +101,8 @@ def case_transfers(case_id):
         case = visible_case(s, principal, case_id)
         rows = s.scalars(select(InterAgencyTransfer).where(InterAgencyTransfer.case_id == case.id)
                          .order_by(InterAgencyTransfer.id))
-        return {"items": [_transfer_dict(s, r) for r in rows]}
+        names = _bureau_names(s)  # once, not per row
+        return {"items": [_transfer_dict(s, r, names) for r in rows]}
     return in_transaction(db(), run)
 
 
@@ -144,7 +148,7 @@ def _ledger_rows(s, principal, bureau, body, args, paged=True):
         stmt = stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
     else:
         stmt = stmt.limit(10000)
-    names = dict(s.execute(select(Bureau.code, Bureau.name)).all())
+    names = _bureau_names(s)
     return [ledgers.row_dict(r, names=names) for r in s.scalars(stmt)], total, names
 
 

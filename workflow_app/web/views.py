@@ -6,15 +6,15 @@ import re
 from datetime import datetime, time
 from urllib.parse import parse_qsl, urlencode
 
-from flask import (Blueprint, Response, current_app, g, jsonify, make_response, redirect, render_template,
+from flask import (Blueprint, current_app, g, jsonify, make_response, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
 from .. import clock
-from ..api import current_principal, db, session_cookie_name
-from ..models import (AuditEvent, Bureau, Case, Complaint, DuplicateLink, Group, Membership, ProcessInstance,
-                      ProcessVersion, SavedFilter, StatutoryClockRow, TaskComment, TaskRow, User, WebSession)
+from ..api import current_principal, db
+from ..models import (AuditEvent, Bureau, Case, Complaint, Group, Membership, ProcessInstance,
+                      ProcessVersion, SavedFilter, StatutoryClockRow, TaskRow, User, WebSession)
 from ..services import auth_web, clocks, inbox, personal_data, runtime
 from ..services import access
 from ..services.errors import DomainError, Forbidden, Invalid, NotFound, Unauthenticated
@@ -719,6 +719,17 @@ def _reg_value(key: str, raw: str):
     return raw
 
 
+def _nested(data: dict, path: list[str]) -> dict:
+    """The object at ``path`` in ``data``. A hand-made form may send both ``employer`` and ``employer.name``:
+    the nested fields win over a stray plain value, which the API's validation then reports if required."""
+    target = data
+    for part in path:
+        if not isinstance(target.get(part), dict):
+            target[part] = {}
+        target = target[part]
+    return target
+
+
 def parse_registration(form) -> dict:
     data: dict = {}
     lists: dict[str, dict[int, dict]] = {}
@@ -736,19 +747,16 @@ def parse_registration(form) -> dict:
                                                      "complainant.anonymous", "employer.uscc_confirmed"}:
             continue
         parts = key.split(".")
-        target = data
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-        target[parts[-1]] = _reg_value(key, raw)
+        _nested(data, parts[:-1])[parts[-1]] = _reg_value(key, raw)
     for name in REG_BOOLEANS:
         if form.get(name):
             data[name] = True
     for name in REG_DEFAULT_TRUE:
         data[name] = bool(form.get(name))
     if form.get("complainant.anonymous"):
-        data.setdefault("complainant", {})["anonymous"] = True
+        _nested(data, ["complainant"])["anonymous"] = True
     if form.get("employer.uscc_confirmed"):
-        data.setdefault("employer", {})["uscc_confirmed"] = True
+        _nested(data, ["employer"])["uscc_confirmed"] = True
     for name in ("violation_ongoing", "employment_ongoing"):
         if form.get(name):
             data[name] = True
@@ -772,7 +780,7 @@ def _reg_context(session, p, values: dict | None = None, errors: dict | None = N
 
 @bp.route("/intake/register", methods=["GET", "POST"])
 def register_page():
-    from ..intake import registration, views as intake_views
+    from ..intake import registration
     p = principal()
     if request.method == "GET":
         return render_template("web/register.html", **in_transaction(db(), lambda s: _reg_context(s, p)))
