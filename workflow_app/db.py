@@ -53,9 +53,6 @@ class Database:
                 Base.metadata.create_all(conn)
         install_triggers(self.engine)
 
-    def drop_schema(self) -> None:
-        Base.metadata.drop_all(self.engine)
-
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -89,7 +89,7 @@ def create_transfer(session: Session, principal: Principal, case_id: int, data: 
                                       employer_name=case.employer_name,
                                       summary=f"{label}：{case.number} → {to_label}"[:500], authorize=False)
     row.instance_id = instance.id
-    audit.record(session, principal.username, f"transfer.request", "transfer", row.id, instance_id=case.instance_id,
+    audit.record(session, principal.username, "transfer.request", "transfer", row.id, instance_id=case.instance_id,
                  business_key=case.number, after={"number": number, "kind": kind, "to_bureau": to_bureau,
                                                   "to_body": to_body, "materials": row.materials})
     return row

@@ -298,7 +298,7 @@ def _build_bundle(parser, process_id, files, roots, forms, decision_files, proce
             line = _line_of(root, task_spec.bpmn_id if hasattr(task_spec, "bpmn_id") else None)
             if getattr(task_spec, "manual", False):
                 _check_user_task(task_spec, spec_file, line, forms, used_forms)
-        for el in root.xpath(f"//bpmn:process[@id=$id]//spiffworkflow:calledDecisionId", namespaces=NS,
+        for el in root.xpath("//bpmn:process[@id=$id]//spiffworkflow:calledDecisionId", namespaces=NS,
                              id=spec_obj.name):
             ref = (el.text or "").strip()
             if ref not in decision_files:

@@ -75,7 +75,7 @@ class Snapshot:
     timers: list[PendingTimer] = field(default_factory=list)
     messages: list[PendingMessage] = field(default_factory=list)
     completed: bool = False
-    depth: int = 0
+
 
 
 def new_workflow(spec, subprocess_specs) -> BpmnWorkflow:

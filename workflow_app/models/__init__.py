@@ -17,6 +17,8 @@ from .collaboration import (InterAgencyTransfer, JointHearing, JointHearingOpini
 from .web import SavedFilter
 
 __all__ = [
+    "InterAgencyTransfer", "JointHearing", "JointHearingOpinion", "LiaisonMeeting", "MeetingActionItem",
+    "MeetingSchedule", "MeetingScheduleRun", "SavedFilter", "SupervisedCase",
     "Case", "Complaint", "ComplaintClaim", "DuplicateLink", "JointHearingRequest", "NumberScheme",
     "NumberSequence", "TransferLedgerEntry", "SavedFilter",
     "AuditChainHead", "CaseAccess", "Certificate", "LoginThrottle", "WebSession",

@@ -143,11 +143,6 @@ def _forget_on_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def pending_events(session: Session) -> list[AuditEvent]:
-    """Events recorded in this transaction and not yet committed (for tests and diagnostics)."""
-    return list(session.info.get(_PENDING, []))
-
-
 # ------------------------------------------------------------------------------------------------
 # Hashing and verification
 # ------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..engine.conventions import BODIES, ROLES, SUPERVISOR_ROLES, group_key
+from ..engine.conventions import BODIES, ROLES, group_key
 from ..models import ApiToken, Body, Bureau, Group, Membership, User
 from . import audit
 from .errors import Conflict, Invalid, NotFound, Unauthenticated
@@ -290,14 +290,6 @@ def parent_map(session: Session) -> dict[str, str | None]:
     parents = {row.code: by_id.get(row.parent_id) for row in rows}
     _parent_cache[key] = (now, parents)
     return parents
-
-
-def is_supervisor_role(role: str) -> bool:
-    return role in SUPERVISOR_ROLES
-
-
-def now() -> datetime:
-    return clock.now()
 
 
 def get_user(session: Session, username: str) -> User:

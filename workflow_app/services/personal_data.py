@@ -114,10 +114,6 @@ def may_reveal(principal: "Principal") -> bool:
     return bool(principal.roles() & REVEAL_ROLES)
 
 
-def personal_fields(data: Mapping[str, Any]) -> list[str]:
-    return sorted(k for k in data if is_personal_key(k))
-
-
 def reveal(session: Session, principal: "Principal", *, entity_type: str, entity_id: Any,
            values: Mapping[str, Any], fields: Iterable[str], reason: str,
            instance_id: int | None = None, business_key: str | None = None) -> dict[str, Any]:

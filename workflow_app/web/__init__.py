@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, request, send_from_directory
+from flask import Flask, abort, request, send_from_directory
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
