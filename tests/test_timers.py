@@ -444,3 +444,20 @@ def test_accepting_a_case_starts_its_procedure_clock(frozen, as_user, process_ke
     assert clocks["acceptance"]["status"] == "stopped"
     assert (clocks[clock_name]["rule"], clocks[clock_name]["status"]) == (rule, "running")
     assert clocks[clock_name]["due_at"] == f"{due}T15:59:59+00:00"  # end of that day, China time
+
+
+def test_a_clock_reaching_into_a_year_without_calendar_data_runs_undated_until_the_year_is_loaded(freeze_clock,
+                                                                                                   as_user):
+    freeze_clock(datetime(2026, 11, 23, 9, 30, tzinfo=CST))  # 60 WD from here end in 2027
+    case = start(as_user, "inspection_case", received_at="2026-11-20T10:00:00+08:00", employer_name="某公司")
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "inspector", task["id"], {"accepted": True, "acceptance_opinion": "符合受理条件"})  # not blocked
+    _, detail = open_tasks(as_user, case["id"])
+    investigation = next(c for c in detail["clocks"] if c["name"] == "investigation")
+    assert investigation["status"] == "running" and investigation["due_at"] is None  # never guessed
+    assert "2027" in investigation["error"]
+    r = as_user("admin").post("/api/calendar/years", json=json.loads(FIXTURE_2027.read_text()))
+    assert r.status_code == 201
+    _, detail = open_tasks(as_user, case["id"])
+    investigation = next(c for c in detail["clocks"] if c["name"] == "investigation")
+    assert investigation["due_at"].startswith("2027-") and "error" not in investigation

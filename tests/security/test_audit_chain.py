@@ -61,8 +61,10 @@ def worked_case(client_for, db):
 
 def test_events_are_chained_per_case(worked_case, db):
     events = _events(db, "case:AUD-1")
+    # accepting starts the investigation clock and stops the acceptance clock
     assert [e.action for e in events] == ["instance.start", "clock.start", "task.claim", "task.comment",
-                                          "task.save_draft", "task.complete", "clock.stop", "case.grant"]
+                                          "task.save_draft", "task.complete", "clock.start", "clock.stop",
+                                          "case.grant"]
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert events[0].prev_hash == audit.GENESIS_HASH
     for previous, event in zip(events, events[1:]):
@@ -88,11 +90,11 @@ def test_verify_api_and_cli_accept_an_intact_chain(worked_case, client_for, db_u
     r = client_for("inspector").get("/api/audit/verify?business_key=AUD-1")
     assert r.status_code == 200 and r.json["ok"] is True
     (report,) = r.json["chains"]
-    assert report["chain_key"] == "case:AUD-1" and report["events_checked"] == 8 and report["head_hash"]
+    assert report["chain_key"] == "case:AUD-1" and report["events_checked"] == 9 and report["head_hash"]
     r = client_for("admin").get("/api/audit/verify")
     assert r.status_code == 200 and r.json["ok"] is True and len(r.json["chains"]) >= 2
     assert cli.main(["--database-url", db_url, "audit", "verify", "--case", "AUD-1"]) == 0
-    assert "ok        case:AUD-1  8 events" in capsys.readouterr().out
+    assert "ok        case:AUD-1  9 events" in capsys.readouterr().out
     assert cli.main(["--database-url", db_url, "audit", "verify"]) == 0
 
 

@@ -96,6 +96,9 @@ def load(session: Session, document: dict | str | bytes, actor: str) -> Calendar
     session.flush()
     audit.record(session, actor, "calendar.load", "calendar", f"{row.region or 'national'}:{row.year}",
                  after={"year": data.year, "version": data.version, "region": row.region, "source": data.source})
+    from . import clocks  # clocks waiting for this year get their due dates now
+    refresh(session, force=True)
+    clocks.recompute_unknown(session)
     return row
 
 

@@ -42,10 +42,26 @@ def _names(value) -> list[str]:
 
 
 def _due(definition: StatutoryClock) -> datetime | None:
-    due = definition.due_date(diagram_functions.active_calendar())
+    """The due instant, or None while suspended — and while the due date falls in a year without official
+    calendar data: the clock still runs (the case must not stop), its due date is never guessed, the case
+    shows the missing year, and loading that year fills the date in (``recompute_unknown``)."""
+    try:
+        due = definition.due_date(diagram_functions.active_calendar())
+    except UnknownYearError:
+        return None
     if due is None:
         return None
     return due if isinstance(due, datetime) else end_of_day(due)
+
+
+def recompute_unknown(session: Session) -> int:
+    """After a calendar year was loaded: give running clocks without a due date their date."""
+    count = 0
+    for row in session.scalars(select(StatutoryClockRow).where(StatutoryClockRow.status == "running",
+                                                               StatutoryClockRow.due_at.is_(None))):
+        row.due_at = _due(StatutoryClock.from_dict(json.loads(row.definition)))
+        count += row.due_at is not None
+    return count
 
 
 def apply(session: Session, instance: ProcessInstance, directives: list[ClockDirective], actor: str) -> None:
