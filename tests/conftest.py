@@ -6,7 +6,9 @@ CI run without the database cannot pass. Set CASEFLOW_TEST_PG_URL to point elsew
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -120,6 +122,30 @@ class ApiClient:
 
     def put(self, path, **kw):
         return self._client.put(path, headers=self.headers, **kw)
+
+
+#: The instant every test runs at unless it sets its own (a Friday morning, China time, shortly after the
+#: samples' complaints were received). Time is an input: no test reads the machine's clock, so the suite
+#: passes on any date and under ``faketime`` (.ci/run checks both).
+FIXED_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _frozen_clock_for_the_session():
+    """Module- and session-scoped fixtures (servers, seeded data) run on the fixed instant too."""
+    from workflow_app import clock
+    previous = clock.set_clock(clock.FrozenClock(FIXED_NOW))
+    yield
+    clock.set_clock(previous)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """Every test starts at FIXED_NOW on a fresh frozen clock (a test that advanced it cannot leak)."""
+    from workflow_app import clock
+    previous = clock.set_clock(clock.FrozenClock(FIXED_NOW))
+    yield
+    clock.set_clock(previous)
 
 
 @pytest.fixture

@@ -84,6 +84,7 @@ E2E = process(
 
 
 @pytest.mark.slow
+@pytest.mark.multiprocess
 def test_two_app_processes_and_two_workers_lose_and_duplicate_nothing(tmp_path):
     dbname = f"caseflow_prod_{os.getpid()}"
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{dbname}"

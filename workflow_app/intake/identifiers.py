@@ -65,6 +65,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Final
 
+from .. import clock
+
 __all__ = [
     "ID_PROVINCE_CODES",
     "USCC_ALPHABET",
@@ -336,7 +338,7 @@ def validate_id_number(text: str, today: date | None = None) -> str:
         raise IdentifierError(
             "id.birth_date_too_early", f"身份证号码中的出生日期 {birth.isoformat()} 早于1900年1月1日，请核对"
         )
-    if birth > (today or date.today()):
+    if birth > (today or clock.today_local()):
         raise IdentifierError("id.future_birth_date", f"身份证号码中的出生日期 {birth.isoformat()} 晚于今天，请核对")
     if number[17] != id_check_digit(number[:17]):
         raise IdentifierError(
