@@ -220,7 +220,11 @@ def test_triage_room_joint_hearing_gives_the_bodies_their_opinion_tasks_and_its_
                                           employer={"district": "zz-erqi"}, **difficult)), 201)
     task = next(t["id"] for t in inbox(room, scope="group") if t["business_key"] == doc["number"])
     r = work(room, task, {"room_decision": "joint_hearing", "room_opinion": "劳动关系与社保争议均大",
-                          "hearing_reason": "需监察、稽核、仲裁共同会商"})
+                          "hearing_reason": "   "})  # blank once trimmed: the hearing refuses it, nothing changes
+    assert r.status_code == 422 and "会商事由" in r.json["message"]
+    assert ok(room.get(f"/api/tasks/{task}"))["status"] == "open"
+    r = room.post(f"/api/tasks/{task}/complete", json={"data": {
+        "room_decision": "joint_hearing", "room_opinion": "劳动关系与社保争议均大", "hearing_reason": "需监察、稽核、仲裁共同会商"}})
     assert r.status_code == 200, r.json
     # The hearing runs at once: each body of the employer's district has its opinion task, due 3 WD.
     with db.transaction() as s:
