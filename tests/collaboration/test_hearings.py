@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from tests.collaboration.conftest import find_task, ok, open_case, tasks, work
 from tests.intake.helpers import id_number, registration
-from workflow_app.models import JointHearingRequest
+from workflow_app.models import JointHearing, JointHearingRequest
 
 DIFFICULT = dict(dispute_major=True, facts_clear=False, evidence_sufficient=False)
 OPINION, SCHEDULE, MINUTES, CONCLUDE = "出具书面意见", "安排联合会商", "会商纪要", "会商结论与分送"
@@ -22,14 +22,18 @@ def hearing_request(as_user, db):
     work(room, doc["number"], task["name"], {"room_decision": "joint_hearing", "room_opinion": "劳动关系争议大",
                                             "hearing_reason": "需监察、稽核、仲裁共同会商"})
     with db.transaction() as s:
-        return doc, s.scalar(select(JointHearingRequest.id).where(JointHearingRequest.complaint_id == doc["id"]))
+        request_id = s.scalar(select(JointHearingRequest.id).where(JointHearingRequest.complaint_id == doc["id"]))
+        hearing_id = s.scalar(select(JointHearing.id).where(JointHearing.request_id == request_id))
+        return doc, request_id, hearing_id
 
 
 def test_joint_hearing_from_the_triage_room_keeps_every_opinion_and_splits_the_complaint(frozen, users, db):
     as_user = users
-    doc, request_id = hearing_request(as_user, db)
+    doc, request_id, hearing_id = hearing_request(as_user, db)
+    # The room's review started the hearing itself; asking again for the same request is a conflict.
+    assert hearing_id is not None
     assert as_user("clerk").post("/api/joint-hearings", json={"request_id": request_id}).status_code == 403
-    h = ok(as_user("triage").post("/api/joint-hearings", json={"request_id": request_id}), 201)
+    h = ok(as_user("triage").get(f"/api/joint-hearings/{hearing_id}"))
     assert h["number"] == "金水会商〔2026〕00001号" and h["reason"] == "需监察、稽核、仲裁共同会商"
     assert as_user("triage").post("/api/joint-hearings", json={"request_id": request_id}).status_code == 409
     # three opinions in parallel, each in its own body's inbox, due 3 WD

@@ -90,6 +90,25 @@ def test_registration_reaches_the_right_body_in_the_employers_district(as_user, 
     assert ok(clerk.get("/api/intake/complaints"))["total"] == 1
 
 
+def test_social_insurance_with_a_labour_violation_goes_to_inspection_whole(as_user):
+    """T3 (docs/intake.md): any SI code, audit group included, with a labour-standard code -> one inspection case
+    holding all of them; SI codes alone -> si_audit, as before."""
+    clerk, inspector, auditor = as_user("clerk"), as_user("inspector"), as_user("auditor")
+    mixed = ok(register(clerk, registration("wage_arrears", "si_underpayment", "si_fraud", "si_contribution_arrears")), 201)
+    assert [(c["body"], c["rules"]) for c in mixed["cases"]] == [("inspection", ["T3", "T5"])]
+    case = mixed["cases"][0]
+    assert {c["code"]: (c["route"], c["case_number"]) for c in mixed["claims"]} == {
+        code: ("inspection", case["number"]) for code in ("wage_arrears", "si_underpayment", "si_fraud",
+                                                          "si_contribution_arrears")}
+    assert sorted(c["code"] for c in ok(inspector.get(f"/api/cases/{case['id']}"))["claims"]) == [
+        "si_contribution_arrears", "si_fraud", "si_underpayment", "wage_arrears"]
+    assert inbox(auditor, scope="group") == []
+    alone = ok(register(clerk, registration("si_underpayment", "si_contribution_arrears",
+                                            complainant={"id_number": id_number(4)})), 201)
+    assert [(c["body"], c["rules"]) for c in alone["cases"]] == [("si_audit", ["T4"])]
+    assert [t["business_key"] for t in inbox(auditor, scope="group")] == [alone["cases"][0]["number"]]
+
+
 def test_invalid_registration_is_a_422_per_field_and_saves_nothing(as_user, db):
     clerk = as_user("clerk")
     good_uscc, good_id = uscc(7), id_number(7)
@@ -191,6 +210,68 @@ def test_triage_room_routes_each_claim_or_requests_a_joint_hearing(as_user, erqi
     assert other["status"] == "joint_hearing_requested" and other["cases"] == []
     assert [(h["reason"], h["claims"], h["requested_by"]) for h in other["joint_hearing_requests"]] == [
         ("需监察、稽核、仲裁共同会商", ["wage_arrears"], "triage")]
+
+
+def test_triage_room_joint_hearing_gives_the_bodies_their_opinion_tasks_and_its_conclusion_routes(as_user, erqi, db):
+    from workflow_app.models import JointHearing
+    clerk, room = as_user("clerk"), as_user("triage")
+    difficult = dict(dispute_major=True, facts_clear=False, evidence_sufficient=False)
+    doc = ok(register(clerk, registration("wage_arrears", "si_fraud", "dismissal_dispute",
+                                          employer={"district": "zz-erqi"}, **difficult)), 201)
+    task = next(t["id"] for t in inbox(room, scope="group") if t["business_key"] == doc["number"])
+    r = work(room, task, {"room_decision": "joint_hearing", "room_opinion": "劳动关系与社保争议均大",
+                          "hearing_reason": "   "})  # blank once trimmed: the hearing refuses it, nothing changes
+    assert r.status_code == 422 and "会商事由" in r.json["message"]
+    assert ok(room.get(f"/api/tasks/{task}"))["status"] == "open"
+    r = room.post(f"/api/tasks/{task}/complete", json={"data": {
+        "room_decision": "joint_hearing", "room_opinion": "劳动关系与社保争议均大", "hearing_reason": "需监察、稽核、仲裁共同会商"}})
+    assert r.status_code == 200, r.json
+    # The hearing runs at once: each body of the employer's district has its opinion task, due 3 WD.
+    with db.transaction() as s:
+        hearing = s.scalar(select(JointHearing).where(JointHearing.complaint_id == doc["id"]))
+        number, instance_id = hearing.number, hearing.instance_id
+        assert hearing.status == "opinions" and hearing.jurisdiction == "zz-erqi"
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "complaint.joint_hearing_request",
+                                                    AuditEvent.business_key == doc["number"])).all()
+        assert [(e.after["hearing"], e.after["hearing_instance_id"]) for e in events] == [(number, instance_id)]
+    for user in ("inspector", "auditor", "arbitrator"):
+        opinion = [t for t in inbox(erqi[user], scope="group") if t["business_key"] == number]
+        assert [(t["name"], t["candidate_group"].split("/")[0], t["due_at"][:10]) for t in opinion] == [
+            ("出具书面意见", "zz-erqi", "2026-11-25")], user
+        assert not [t for t in inbox(as_user(user), scope="group") if t["business_key"] == number]  # not 金水区
+    complaint = ok(clerk.get(f"/api/intake/complaints/{doc['id']}"))
+    assert complaint["status"] == "joint_hearing_requested" and complaint["cases"] == []
+    assert [h["status"] for h in complaint["joint_hearing_requests"]] == ["in_hearing"]
+    # The room's intake step is done: the triage instance ended in the hearing, not silently.
+    assert [s["status"] for s in complaint["triage_steps"]] == ["completed"]
+
+    # The bodies give their opinions, the room schedules, minutes and concludes: the conclusion opens the cases.
+    for user, body in (("inspector", "inspection"), ("auditor", "inspection"), ("arbitrator", "arbitration")):
+        t = next(t for t in inbox(erqi[user], scope="group") if t["business_key"] == number)
+        assert work(erqi[user], t["id"], {"opinion": "建议分送", "proposed_body": body}).status_code == 200
+    steps = [("安排联合会商", {"scheduled_at": "2026-11-24", "place": "市局会议室",
+                              "participants": [{"name": "甲", "body": "inspection"}, {"name": "乙", "body": "si_audit"},
+                                               {"name": "丙", "body": "arbitration"}]}),
+             ("会商纪要", {"minutes_text": "欠薪和社保由监察办理，解除争议由仲裁办理。", "attendees": ["甲", "乙", "丙"]}),
+             ("会商结论与分送", {"routes": [{"code": "wage_arrears", "body": "inspection"},
+                                           {"code": "si_fraud", "body": "inspection"},
+                                           {"code": "dismissal_dispute", "body": "arbitration"}],
+                                "conclusion": "监察与仲裁分别办理"})]
+    for name, data in steps:
+        t = next(t for t in inbox(room, scope="group") if t["business_key"] == number and t["name"] == name)
+        r = work(room, t["id"], data)
+        assert r.status_code == 200, r.json
+    complaint = ok(clerk.get(f"/api/intake/complaints/{doc['id']}"))
+    assert complaint["status"] == "routed"
+    cases = {c["body"]: c for c in complaint["cases"]}
+    assert {b: (c["source"], c["jurisdiction"]) for b, c in cases.items()} == {
+        "inspection": ("joint_hearing", "zz-erqi"), "arbitration": ("joint_hearing", "zz-erqi")}
+    assert {c["code"]: c["case_number"] for c in complaint["claims"]} == {
+        "wage_arrears": cases["inspection"]["number"], "si_fraud": cases["inspection"]["number"],
+        "dismissal_dispute": cases["arbitration"]["number"]}
+    assert [(t["name"], t["business_key"]) for t in inbox(erqi["inspector"], scope="group")] == [
+        ("受理审查", cases["inspection"]["number"])]
+    assert [h["status"] for h in complaint["joint_hearing_requests"]] == ["concluded"]
 
 
 def test_claims_in_other_proceedings_produce_the_inform_step(as_user):

@@ -99,12 +99,30 @@ ROUTING = [
      {"si_contribution_arrears": (SI_AUDIT, "T4"), "si_not_registered": (SI_AUDIT, "T4")}),
     ("T4 SI audit codes alone", registration("si_underpayment", "si_fraud"),
      {"si_underpayment": (SI_AUDIT, "T4"), "si_fraud": (SI_AUDIT, "T4")}),
-    ("T4 SI audit code stays with audit when mixed (two cases)", registration("wage_arrears", "si_fraud"),
-     {"wage_arrears": (INSPECTION, "T5"), "si_fraud": (SI_AUDIT, "T4")}),
-    ("T3 with T4 audit code: enforcement to inspection, audit to si_audit",
-     registration("overtime_violation", "si_contribution_arrears", "si_underpayment"),
+    # T3 (seed 003 §二.2): any social-insurance code, audit group included, with a labour-standard code
+    ("T3 SI audit code with a labour standard joins inspection", registration("wage_arrears", "si_fraud"),
+     {"wage_arrears": (INSPECTION, "T5"), "si_fraud": (INSPECTION, "T3")}),
+    ("T3 every SI code with one labour standard: all to inspection",
+     registration("overtime_violation", "si_contribution_arrears", "si_not_registered", "si_underpayment",
+                  "si_fraud"),
      {"overtime_violation": (INSPECTION, "T5"), "si_contribution_arrears": (INSPECTION, "T3"),
-      "si_underpayment": (SI_AUDIT, "T4")}),
+      "si_not_registered": (INSPECTION, "T3"), "si_underpayment": (INSPECTION, "T3"),
+      "si_fraud": (INSPECTION, "T3")}),
+    ("T4 both SI groups without a labour standard stay with audit",
+     registration("si_contribution_arrears", "si_underpayment", "si_fraud"),
+     {"si_contribution_arrears": (SI_AUDIT, "T4"), "si_underpayment": (SI_AUDIT, "T4"),
+      "si_fraud": (SI_AUDIT, "T4")}),
+    ("T3 needs a labour-standard code: a labour dispute is not one",
+     registration("si_underpayment", "dismissal_dispute"),
+     {"si_underpayment": (SI_AUDIT, "T4"), "dismissal_dispute": (ARBITRATION, "T6")}),
+    ("T3 needs a labour-standard code: an outside code is not one",
+     registration("si_fraud", "workplace_safety"),
+     {"si_fraud": (SI_AUDIT, "T4"), "workplace_safety": ("referral", "T7")}),
+    ("T3 a labour-standard claim in other proceedings does not pull SI claims (T3 reads active claims)",
+     registration(claim("wage_arrears", proceedings="arbitration"), "si_fraud"),
+     {"wage_arrears": ("inform", "T0"), "si_fraud": (SI_AUDIT, "T4")}),
+    ("T3 an SI claim in other proceedings stays there", registration("wage_arrears", claim("si_fraud", proceedings="litigation")),
+     {"wage_arrears": (INSPECTION, "T5"), "si_fraud": ("inform", "T0")}),
     # T6: dispute claims split off into an arbitration case
     ("T6 dispute claims split off", registration("wage_arrears", "double_wages", "severance_compensation",
                                                  "work_injury_benefits", "dismissal_dispute"),
@@ -183,6 +201,14 @@ ROUTING = [
     ("T8 does not apply outside inspection (SI audit alone)",
      registration(claim("si_contribution_arrears", violation_ended_on="2020-01-01")),
      {"si_contribution_arrears": (SI_AUDIT, "T4")}),
+    ("T8 applies to SI audit claims that join inspection (T3)",
+     registration("overtime_violation", claim("si_underpayment", violation_ended_on="2024-11-19")),
+     {"overtime_violation": (INSPECTION, "T5"), "si_underpayment": ("refuse", "T8")}),
+    ("T8 boundary for a joined SI audit claim: exactly two years is still investigated",
+     registration("overtime_violation", claim("si_fraud", violation_ended_on="2024-11-20")),
+     {"overtime_violation": (INSPECTION, "T5"), "si_fraud": (INSPECTION, "T3")}),
+    ("T8 does not apply to SI audit claims alone",
+     registration(claim("si_fraud", violation_ended_on="2020-01-01")), {"si_fraud": (SI_AUDIT, "T4")}),
 ]
 
 
@@ -305,16 +331,20 @@ def test_a_catalogue_row_reroutes_a_code():
     assert outcome.claims["personal_info_leak"]["department_name"] == "网信部门"
 
 
-def test_a_triage_row_changes_the_outcome():
-    # A process owner decides that SI audit codes join inspection when mixed (T3 over all SI codes).
+def test_a_triage_row_changes_the_outcome(shipped):
+    # A process owner reads T3 narrowly (audit codes always open an si_audit case): two entries change, no code.
     text = _shipped_text("triage.dmn")
-    old = '<inputEntry id="triage_r8_i3"><text>"si_enforcement"</text></inputEntry>'
+    old = '<inputEntry id="triage_r8_i3"><text>? in ("si_enforcement", "si_audit")</text></inputEntry>'
     assert old in text
-    changed = text.replace(old, '<inputEntry id="triage_r8_i3"><text>? in ("si_enforcement", "si_audit")</text></inputEntry>')
-    changed = changed.replace('<inputEntry id="triage_r11_i5"><text>-</text></inputEntry>',
-                              '<inputEntry id="triage_r11_i5"><text>False</text></inputEntry>')
-    outcome = triage(build({"triage.dmn": changed}), registration("wage_arrears", "si_fraud"))
-    assert outcome.routes == {"wage_arrears": (INSPECTION, "T5"), "si_fraud": (INSPECTION, "T3")}
+    changed = text.replace(old, '<inputEntry id="triage_r8_i3"><text>"si_enforcement"</text></inputEntry>')
+    changed = changed.replace('<inputEntry id="triage_r11_i5"><text>False</text></inputEntry>',
+                              '<inputEntry id="triage_r11_i5"><text>-</text></inputEntry>')
+    changed = changed.replace('<inputEntry id="triage_r9_i3"><text>? in ("si_enforcement", "si_audit")</text></inputEntry>',
+                              '<inputEntry id="triage_r9_i3"><text>"si_enforcement"</text></inputEntry>')
+    data = registration("wage_arrears", "si_fraud")
+    assert triage(shipped, data).routes == {"wage_arrears": (INSPECTION, "T5"), "si_fraud": (INSPECTION, "T3")}
+    outcome = triage(build({"triage.dmn": changed}), data)
+    assert outcome.routes == {"wage_arrears": (INSPECTION, "T5"), "si_fraud": (SI_AUDIT, "T4")}
 
 
 def test_thresholds_are_configuration(shipped):

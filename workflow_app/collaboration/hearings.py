@@ -1,4 +1,4 @@
-"""Joint hearings of difficult cases (联合会商, RULES.md §8).
+"""Joint hearings of difficult cases (联合会商; docs/collaboration.md §4).
 
 Requested by the triage room (from its ``joint_hearing_request`` of a complaint, or any complaint it sees) or
 by a body from one of its cases. ``joint_hearing.bpmn`` asks the three bodies of the employer's district for
@@ -29,14 +29,13 @@ def _is_room(p: Principal) -> bool:
 
 
 def start(session: Session, principal: Principal, data: dict) -> JointHearing:
+    """``POST /api/joint-hearings``: from a request of the triage room, a complaint or a case."""
     request = case = None
     if data.get("request_id"):
         request = session.get(JointHearingRequest, data["request_id"])
         if request is None:
             raise NotFound("会商申请不存在", "joint hearing request not found")
         complaint = visible_complaint(session, principal, request.complaint_id)
-        if request.status != "requested":
-            raise Conflict("该会商申请已在办理", "request already started")
     elif data.get("case_id"):
         case = visible_case(session, principal, data["case_id"])
         complaint = session.get(Complaint, case.complaint_id)
@@ -45,9 +44,30 @@ def start(session: Session, principal: Principal, data: dict) -> JointHearing:
     else:
         raise invalid("case_id", "请指明案件（case_id）、登记（complaint_id）或会商申请（request_id）")
     jurisdiction = case.jurisdiction if case else complaint.employer_district
+    # Who may ask is decided before the state of the request: a clerk learns nothing from a 409.
     if not (_is_room(principal) or (case is not None and any(
             common.member_of(principal, jurisdiction, b) for b in HANDLING_BODIES))):
         raise Forbidden("只有案件分理室或办理机构可以提请联合会商", "not the triage room or a handling body")
+    if request is not None and request.status != "requested":
+        raise Conflict("该会商申请已在办理", "request already started")
+    reason = str(data.get("reason") or (request.reason if request else "") or "").strip()
+    return _open(session, principal, complaint, case, request, reason)
+
+
+def start_for_request(session: Session, principal: Principal, request: JointHearingRequest) -> JointHearing:
+    """The triage room's review chose 提请联合会商 (``intake_room_decided``): the hearing starts at once, in
+    the same transaction, so the three bodies' opinion tasks exist when the review is completed
+    (docs/collaboration.md "Joint hearings"). The reviewer is the recorded requester; the room's authority
+    comes from the review task itself, so no second permission check is made here."""
+    if request.status != "requested":
+        raise Conflict("该会商申请已在办理", "request already started")
+    complaint = session.get(Complaint, request.complaint_id)
+    return _open(session, principal, complaint, None, request, str(request.reason or "").strip())
+
+
+def _open(session: Session, principal: Principal, complaint: Complaint, case: Case | None,
+          request: JointHearingRequest | None, reason: str) -> JointHearing:
+    jurisdiction = case.jurisdiction if case else complaint.employer_district
     if case is not None:
         claims = list(session.scalars(select(ComplaintClaim).where(ComplaintClaim.case_id == case.id)
                                       .order_by(ComplaintClaim.position)))
@@ -57,7 +77,6 @@ def start(session: Session, principal: Principal, data: dict) -> JointHearing:
             ComplaintClaim.route.in_(("triage_room",))).order_by(ComplaintClaim.position)))
     if not claims:
         raise invalid("case_id", "没有待会商确定办理机构的诉求")
-    reason = str(data.get("reason") or (request.reason if request else "") or "").strip()
     if not 2 <= len(reason) <= 2000:
         raise invalid("reason", "会商事由应为2至2000字")
     same = JointHearing.case_id == case.id if case else JointHearing.case_id.is_(None)

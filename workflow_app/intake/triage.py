@@ -1,4 +1,4 @@
-"""What triage decided, made real: cases, referrals, notifications, flags (RULES.md §3).
+"""What triage decided, made real: cases, referrals, notifications, flags (docs/intake.md).
 
 The routing itself is data (``bpmn/intake_triage.bpmn`` and ``bpmn/dmn/*.dmn``). This module only acts on
 the outcome the diagram throws, inside the same transaction:
@@ -9,8 +9,9 @@ the outcome the diagram throws, inside the same transaction:
   inspection claims (``refuse``, T8) go to the same inspection case, whose process gives them the written
   refusal step. ``referral`` claims (T7) become transfer-ledger rows per department; the F3 flag a
   notification row to the named regulator; ``inform`` (T0) and ``triage_room`` (T1) wait in the diagram.
-* ``intake_room_decided`` (the triage room's review): the reviewer's routing opens the cases, or a joint
-  hearing request is recorded.
+* ``intake_room_decided`` (the triage room's review): the reviewer's routing opens the cases, or the
+  joint hearing (联合会商) is requested and started at once (``collaboration/hearings.py``); its conclusion
+  opens the cases.
 
 The structural vocabulary is fixed here: the routes a table may give and the process each body runs.
 """
@@ -260,9 +261,15 @@ def on_room_decided(session: Session, instance: ProcessInstance, payload: dict, 
         session.add(request)
         complaint.status = "joint_hearing_requested"
         session.flush()
+        # The room's request starts the hearing itself (docs/intake.md "Triage room"): the three bodies get
+        # their opinion tasks now, and the hearing's conclusion opens the cases. Imported here because the
+        # hearings module builds on this one (open_case, claim_routes).
+        from ..collaboration import hearings
+        hearing = hearings.start_for_request(session, principal, request)
         audit.record(session, principal.username, "complaint.joint_hearing_request", "complaint", complaint.id,
                      instance_id=instance.id, business_key=complaint.number,
-                     after={"reason": request.reason, "claims": request.claim_codes})
+                     after={"reason": request.reason, "claims": request.claim_codes, "hearing": hearing.number,
+                            "hearing_instance_id": hearing.instance_id})
         return
 
     chosen = claim_routes(payload.get("room_routes"), waiting, BODY_PROCESSES, field="room_routes",
