@@ -21,7 +21,8 @@ Design choices
   day ("on the spot"); ``add_calendar_days_rolled(start, 0)`` applies the formula of rule 2 with N = 0, i.e.
   the start's day rolled forward; ``add_hours(start, 0)`` returns ``start``. N < 0 is a ValueError.
 * Any day the arithmetic has to look at in a year without calendar data raises
-  :class:`~workflow_app.deadlines.calendar.UnknownYearError`; nothing is guessed.
+  :class:`~workflow_app.deadlines.calendar.UnknownYearError` on a strict calendar; a provisional calendar
+  answers weekends-only there and the caller marks the result provisional (docs/deadlines.md).
 """
 from __future__ import annotations
 
