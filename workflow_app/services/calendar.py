@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import weakref
 from datetime import date, datetime
 
 from sqlalchemy import event, insert, literal, or_, select
@@ -33,8 +34,9 @@ WARNING_FROM = (10, 1)
 REFRESH_SECONDS = 30
 
 _lock = threading.Lock()
-#: Per database (URL): (stamp of calendar_year, monotonic time of the last check, built calendar).
-_cache: dict[str, tuple[tuple, float, OfficialCalendar]] = {}
+#: Per database engine: (stamp of calendar_year, monotonic time of the last check, built calendar). Keyed by
+#: the engine, not the URL, so that a database recreated under the same URL (tests) never sees a stale one.
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _stamp_of(session: Session) -> tuple:
@@ -65,7 +67,8 @@ def refresh(session: Session, force: bool = False) -> OfficialCalendar:
     The built calendar is cached per database; whether new years were loaded (by any process) is checked
     at most every 30 s, or at once with ``force``.
     """
-    key = str(session.get_bind().url)
+    key = session.get_bind()
+    key = getattr(key, "engine", key)  # a Connection when the session is bound to one
     now = time.monotonic()
     with _lock:
         cached = _cache.get(key)
