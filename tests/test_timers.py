@@ -541,3 +541,96 @@ def test_a_clock_reaching_into_a_year_without_calendar_data_runs_provisionally_u
     # the fixture's 元旦 (1 Jan) and 春节 (8–12 Feb) push it by six working days, the adjusted Saturday
     # 20 Feb pulls it back by one
     assert investigation["due_at"] == "2027-02-22T15:59:59+00:00" and investigation["due_provisional"] is False
+
+
+@pytest.mark.parametrize("process_key,clock_name,user,remind,due", [
+    # 60 WD from Mon 27 Jan 2025 end Mon 28 Apr; the working day before is Sunday 27 Apr (调休上班日)
+    ("inspection_case", "investigation", "inspector", "2025-04-27", "2025-04-28"),
+    # 45 CD from 27 Jan 2025 end Thu 13 Mar; reminded Wed 12 Mar
+    ("arbitration_case", "award", "arbitrator", "2025-03-12", "2025-03-13"),
+])
+def test_long_clocks_remind_the_holders_then_escalate_to_the_division_head(frozen, as_user, db, process_key,
+                                                                          clock_name, user, remind, due):
+    case = start(as_user, process_key, received_at="2025-01-24T10:00:00+08:00", employer_name="某公司")
+    (task,), _ = open_tasks(as_user, case["id"])
+    frozen.set(datetime(2025, 1, 27, 9, 30, tzinfo=CST))
+    work(as_user, user, task["id"], {"accepted": True, "acceptance_opinion": "符合受理条件"})
+    _, detail = open_tasks(as_user, case["id"])
+    long_clock = next(c for c in detail["clocks"] if c["name"] == clock_name)
+    assert long_clock["remind_at"] == f"{remind}T01:00:00+00:00"  # 09:00 China time
+    worker = Worker(db)
+    # the day before the reminder: nothing
+    y, m, d = map(int, remind.split("-"))
+    frozen.set(datetime(y, m, d, 8, 59, tzinfo=CST))
+    worker.run_until_idle()
+
+    def events(action):
+        with db.transaction() as s:
+            return s.scalars(select(AuditEvent.after).where(AuditEvent.action == action,
+                                                            AuditEvent.instance_id == case["id"])).all()
+    assert [e for e in events("clock.remind") if e["name"] == clock_name] == []
+    frozen.set(datetime(y, m, d, 9, 1, tzinfo=CST))
+    worker.run_until_idle()
+    worker.run_until_idle()  # exactly once
+    assert len([e for e in events("clock.remind") if e["name"] == clock_name]) == 1
+    tasks, _ = open_tasks(as_user, case["id"])
+    from workflow_app.models import Notification
+    from workflow_app.services import notifications
+    with db.transaction() as s:
+        expected = {u for t in s.scalars(select(TaskRow).where(TaskRow.instance_id == case["id"],
+                                                               TaskRow.status == "open"))
+                    for u in notifications.holders_of(s, t)}
+        reminded = set(s.scalars(select(Notification.username).where(Notification.kind == "clock.remind",
+                                                                     Notification.instance_id == case["id"])))
+    assert expected and reminded == expected  # the holders of the case's open tasks
+    assert not any(t["escalated_at"] for t in tasks)
+    # at the due instant: the case's open tasks go to the division head, who is told
+    y, m, d = map(int, due.split("-"))
+    frozen.set(datetime(y, m, d, 23, 59, 58, tzinfo=CST))
+    worker.run_until_idle()
+    assert [e for e in events("clock.escalate") if e["name"] == clock_name] == []
+    frozen.set(datetime(y, m, d + 1, 0, 0, 1, tzinfo=CST))
+    worker.run_until_idle()
+    worker.run_until_idle()
+    escalations = [e for e in events("clock.escalate") if e["name"] == clock_name]
+    assert len(escalations) == 1
+    body = "inspection" if process_key == "inspection_case" else "arbitration"
+    assert escalations[0]["to"] == [f"zz-jinshui/{body}/division_head"]
+    tasks, _ = open_tasks(as_user, case["id"])
+    assert tasks and all(t["escalation_group"] == f"zz-jinshui/{body}/division_head" for t in tasks)
+    if body == "inspection":  # the demo's division head sits in 金水区 inspection
+        assert "clock.escalate" in {n["kind"] for n in notes(as_user, "head")}
+
+
+def test_a_clock_reminder_follows_suspension_and_extension(frozen, as_user, db):
+    deploy(as_user, {"inv.bpmn": INVESTIGATION})
+    case = start(as_user, "t_investigate")
+    frozen.set(datetime(2025, 3, 3, 9, 0, tzinfo=CST))
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "inspector", task["id"], {"note": "立案"})
+    _, detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["remind_at"] == "2025-05-28T01:00:00+00:00"  # the working day before 29 May
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "inspector", task["id"], {"note": "中止"})
+    _, detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["remind_at"] is None  # a suspended clock neither reminds nor escalates
+    frozen.set(datetime(2025, 3, 10, 9, 0, tzinfo=CST))
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "inspector", task["id"], {"note": "恢复"})
+    _, detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["remind_at"] == "2025-06-05T01:00:00+00:00"  # due Fri 6 Jun after 5 WD suspended
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "head", task["id"], {"approved": True})
+    _, detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["remind_at"] > "2025-07" and detail["clocks"][0]["reminded_at"] is None
+
+
+def test_a_start_clock_remind_must_be_a_small_whole_number(frozen, as_user):
+    bad = INVESTIGATION.replace("'start': '2025-03-03'}", "'start': '2025-03-03', 'remind': 'soon'}")
+    deploy(as_user, {"inv.bpmn": bad})
+    case = start(as_user, "t_investigate")
+    (task,), _ = open_tasks(as_user, case["id"])
+    client = as_user("inspector")
+    assert client.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    r = client.post(f"/api/tasks/{task['id']}/complete", json={"data": {"note": "立案"}})
+    assert r.status_code == 422 and "remind" in r.json["detail"]
