@@ -1,4 +1,4 @@
-"""Statutory deadlines on the official Chinese working-day calendar (RULES.md §2). Pure Python: no
+"""Statutory deadlines on the official Chinese working-day calendar (docs/deadlines.md). Pure Python: no
 database, no Flask.
 
 Counting rules

@@ -1,4 +1,4 @@
-"""Statutory deadline arithmetic on the official calendar (RULES.md §2).
+"""Statutory deadline arithmetic on the official calendar (docs/deadlines.md).
 
 Rules
 -----
@@ -54,7 +54,7 @@ class Unit(StrEnum):
 class ExtensionBase(StrEnum):
     """What an extension is added to."""
 
-    UNROLLED = "unrolled"  # the original end before rolling forward (RULES.md §2.4, the default)
+    UNROLLED = "unrolled"  # the original end before rolling forward (the default, docs/deadlines.md)
     ROLLED = "rolled"  # the original due date after rolling forward
 
 
@@ -167,7 +167,7 @@ def unrolled_end(
 
 @dataclass(frozen=True)
 class ExtensionPolicy:
-    """How an extension of a deadline is counted (RULES.md §2.4, configurable).
+    """How an extension of a deadline is counted (docs/deadlines.md, configurable).
 
     ``unit``: the unit of the extension (WD or CD; HOURS for hour periods).
     ``base``: UNROLLED (the default) adds the extension to the original end before rolling;
@@ -335,7 +335,7 @@ class StatutoryClock:
 
     Extensions
         ``extensions`` are extra lengths in the clock's own unit, added to the un-rolled end
-        (RULES.md §2.4 default); the end is rolled forward once. For other extension policies use
+        (the default, docs/deadlines.md); the end is rolled forward once. For other extension policies use
         :func:`extend` on the dates.
 
     Results
