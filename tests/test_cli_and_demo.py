@@ -1,10 +1,13 @@
 """The caseflow command and the demo data set."""
 from __future__ import annotations
 
+from datetime import datetime
+
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import make_app
-from workflow_app import cli, demo
+from workflow_app import cli, clock, demo
 from workflow_app.models import Body, Bureau, Group, ProcessInstance, TaskRow
 
 
@@ -41,7 +44,14 @@ def test_cli_deploy_reports_file_line_and_reason(db_url, tmp_path, capsys):
     assert "bad.bpmn:" in err and "well-formed" in err
 
 
-def test_demo_data_set(db_url):
+@pytest.mark.parametrize("moment", [None, datetime(2027, 2, 10, 10, 0, tzinfo=clock.LOCAL_TZ),
+                                    datetime(2026, 12, 1, 10, 0, tzinfo=clock.LOCAL_TZ)],
+                         ids=["fixed", "2027-02-10", "2026-12-01"])
+def test_demo_data_set(db_url, freeze_clock, moment):
+    # Issue 11 part 2: the demo builds its data on any date, also when its deadlines reach (or lie in) a
+    # year without calendar data (2027: provisional dates).
+    if moment is not None:
+        freeze_clock(moment)
     app = make_app(db_url)
     db = app.extensions["caseflow.db"]
     demo.seed_organisation(db)

@@ -191,12 +191,36 @@ def test_clock_extension_suspension_and_resumption(frozen, as_user):
     assert inv["length"] == 90 and inv["due_at"] > "2025-07"
 
 
-def test_unknown_year_is_a_clear_error_until_the_year_is_loaded(frozen, as_user):
+def _timers(detail):
+    return sorted((t["due_at"][:19], t["due_provisional"]) for t in detail["timers"])
+
+
+def load_2027(as_user):
+    r = as_user("admin").post("/api/calendar/years", json=json.loads(FIXTURE_2027.read_text()))
+    assert r.status_code == 201, r.json
+    return r
+
+
+def notes(as_user, username):
+    return as_user(username).get("/api/notifications").json["items"]
+
+
+def test_a_deadline_in_a_year_without_calendar_data_is_provisional_until_the_year_is_loaded(freeze_clock, as_user,
+                                                                                           db):
+    # Issue 11 part 2: a 5 WD deadline from Monday 28 Dec 2026 reaches into 2027, which has no data yet.
+    freeze_clock(datetime(2026, 12, 28, 10, 0, tzinfo=CST))
     deploy(as_user, {"accept.bpmn": ACCEPTANCE})
+    case = start(as_user, "t_accept", business_key="Y26", received_at="2026-12-28T10:00:00+08:00")
+    (task,), detail = open_tasks(as_user, case["id"])
+    # weekends only: 29, 30, 31 Dec, Fri 1 Jan, Mon 4 Jan
+    assert (task["due_at"], task["due_provisional"]) == ("2027-01-04T15:59:59+00:00", True)
+    assert _timers(detail) == [("2027-01-01T01:00:00", True), ("2027-01-04T15:59:59", True)]
+    assert [(c["name"], c["due_provisional"]) for c in detail["clocks"]] == [("acceptance", True)]
     r = as_user("admin").post("/api/instances", json={"process_key": "t_accept", "business_key": "Y27",
                                                       "jurisdiction": "zz-jinshui",
                                                       "variables": {"received_at": "2027-03-01T09:00:00+08:00"}})
-    assert r.status_code == 422 and "2027" in r.json["detail"]
+    assert r.status_code == 201, r.json  # never "缺少2027年的法定节假日数据"
+    # loading the year: administrators only, validated, versioned
     document = json.loads(FIXTURE_2027.read_text())
     assert as_user("clerk").post("/api/calendar/years", json=document).status_code == 403
     r = as_user("admin").post("/api/calendar/years", json=document)
@@ -205,10 +229,63 @@ def test_unknown_year_is_a_clear_error_until_the_year_is_loaded(frozen, as_user)
     assert as_user("admin").post("/api/calendar/years", json={**document, "holidays": []}).status_code == 422
     years = as_user("clerk").get("/api/calendar/years").json
     assert {(y["year"], y["version"]) for y in years} >= {(2026, 0), (2027, 1)}
-    r = as_user("admin").post("/api/instances", json={"process_key": "t_accept", "business_key": "Y27",
-                                                      "jurisdiction": "zz-jinshui",
-                                                      "variables": {"received_at": "2027-03-01T09:00:00+08:00"}})
-    assert r.status_code == 201, r.json
+    assert Worker(db).run_until_idle() >= 2  # one recompute job per instance with provisional dates
+    (task,), detail = open_tasks(as_user, case["id"])
+    # the fixture's 元旦 (1–3 Jan) moves the deadline to Tuesday 5 Jan and the reminder to Monday 4 Jan
+    assert (task["due_at"], task["due_provisional"]) == ("2027-01-05T15:59:59+00:00", False)
+    assert _timers(detail) == [("2027-01-04T01:00:00", False), ("2027-01-05T15:59:59", False)]
+    assert [(c["due_at"], c["due_provisional"]) for c in detail["clocks"]] == [("2027-01-05T15:59:59+00:00", False)]
+    # the holders of the task (unclaimed: its candidate group) are told
+    moved = [n for n in notes(as_user, "inspector") if n["kind"] == "deadline.moved" and n["business_key"] == "Y26"]
+    assert len(moved) == 1 and moved[0]["link"] == f"/tasks/{task['id']}" and "2027-01-05" in moved[0]["body"]
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "deadline.recompute", AuditEvent.instance_id == case["id"])) == 1
+    assert Worker(db).run_until_idle() == 0  # done once
+
+
+def test_a_timer_on_a_provisional_date_fires_on_it_and_says_so(freeze_clock, as_user, db):
+    frozen = freeze_clock(datetime(2027, 9, 24, 10, 0, tzinfo=CST))  # 2027 without data (the real date may be any)
+    deploy(as_user, {"accept.bpmn": ACCEPTANCE})
+    case = start(as_user, "t_accept", received_at="2027-09-24T10:00:00+08:00")
+    (task,), detail = open_tasks(as_user, case["id"])
+    assert (task["due_at"], task["due_provisional"]) == ("2027-10-01T15:59:59+00:00", True)
+    frozen.set(datetime(2027, 9, 30, 9, 30, tzinfo=CST))  # the provisional reminder instant has passed
+    Worker(db).run_until_idle()
+    (task,), detail = open_tasks(as_user, case["id"])
+    assert task["reminded_at"] is not None  # fired on its provisional date, not later
+    with db.transaction() as s:
+        fired = s.scalars(select(AuditEvent.after).where(AuditEvent.action == "timer.fire")).all()
+    assert [(f["due_at"][:19], f["provisional"]) for f in fired] == [("2027-09-30T01:00:00", True)]  # 09:00 China time
+    assert "timer.provisional" in {n["kind"] for n in notes(as_user, "inspector")}
+
+
+def test_a_timer_whose_recomputed_date_is_already_past_fires_at_once_flagged_late(freeze_clock, as_user, db):
+    # The fixture makes Sunday 26 Sep 2027 a working day (调休): the real 5 WD deadline from Friday 24 Sep is
+    # Thursday 30 Sep, one day earlier than the weekends-only one, and the reminder 29 Sep instead of 30 Sep.
+    frozen = freeze_clock(datetime(2027, 9, 24, 10, 0, tzinfo=CST))
+    deploy(as_user, {"accept.bpmn": ACCEPTANCE})
+    case = start(as_user, "t_accept", received_at="2027-09-24T10:00:00+08:00")
+    _, detail = open_tasks(as_user, case["id"])
+    assert _timers(detail) == [("2027-09-30T01:00:00", True), ("2027-10-01T15:59:59", True)]
+    frozen.set(datetime(2027, 9, 29, 12, 0, tzinfo=CST))
+    worker = Worker(db)
+    worker.run_until_idle()
+    (task,), _ = open_tasks(as_user, case["id"])
+    assert task["reminded_at"] is None  # the provisional reminder is still ahead
+    load_2027(as_user)
+    worker.run_until_idle()
+    (task,), detail = open_tasks(as_user, case["id"])
+    assert task["reminded_at"] is not None  # fired at once on the recomputation, not silently skipped
+    assert (task["due_at"], task["due_provisional"]) == ("2027-09-30T15:59:59+00:00", False)
+    assert _timers(detail) == [("2027-09-30T15:59:59", False)]
+    with db.transaction() as s:
+        fired = s.scalars(select(AuditEvent.after).where(AuditEvent.action == "timer.fire")).all()
+    assert len(fired) == 1 and fired[0]["late"] is True and fired[0]["due_at"].startswith("2027-09-29T01:00")  # 09:00 China time
+    assert "earlier than the provisional" in fired[0]["reason"]
+    kinds = [n["kind"] for n in notes(as_user, "inspector")]
+    assert kinds.count("timer.late") == 1 and "deadline.moved" in kinds
+    assert worker.run_until_idle() == 0
 
 
 def test_timers_due_while_stopped_fire_on_next_start(frozen, db_url, as_user, db):
@@ -446,18 +523,114 @@ def test_accepting_a_case_starts_its_procedure_clock(frozen, as_user, process_ke
     assert clocks[clock_name]["due_at"] == f"{due}T15:59:59+00:00"  # end of that day, China time
 
 
-def test_a_clock_reaching_into_a_year_without_calendar_data_runs_undated_until_the_year_is_loaded(freeze_clock,
-                                                                                                   as_user):
+def test_a_clock_reaching_into_a_year_without_calendar_data_runs_provisionally_until_the_year_is_loaded(
+        freeze_clock, as_user, db):
     freeze_clock(datetime(2026, 11, 23, 9, 30, tzinfo=CST))  # 60 WD from here end in 2027
     case = start(as_user, "inspection_case", received_at="2026-11-20T10:00:00+08:00", employer_name="某公司")
     (task,), _ = open_tasks(as_user, case["id"])
     work(as_user, "inspector", task["id"], {"accepted": True, "acceptance_opinion": "符合受理条件"})  # not blocked
     _, detail = open_tasks(as_user, case["id"])
     investigation = next(c for c in detail["clocks"] if c["name"] == "investigation")
-    assert investigation["status"] == "running" and investigation["due_at"] is None  # never guessed
-    assert "2027" in investigation["error"]
-    r = as_user("admin").post("/api/calendar/years", json=json.loads(FIXTURE_2027.read_text()))
-    assert r.status_code == 201
+    # weekends only: 60 working days after Mon 23 Nov 2026 are Mon 15 Feb 2027, marked provisional
+    assert investigation["status"] == "running" and investigation["due_at"] == "2027-02-15T15:59:59+00:00"
+    assert investigation["due_provisional"] is True and "error" not in investigation
+    load_2027(as_user)
+    Worker(db).run_until_idle()
     _, detail = open_tasks(as_user, case["id"])
     investigation = next(c for c in detail["clocks"] if c["name"] == "investigation")
-    assert investigation["due_at"].startswith("2027-") and "error" not in investigation
+    # the fixture's 元旦 (1 Jan) and 春节 (8–12 Feb) push it by six working days, the adjusted Saturday
+    # 20 Feb pulls it back by one
+    assert investigation["due_at"] == "2027-02-22T15:59:59+00:00" and investigation["due_provisional"] is False
+
+
+@pytest.mark.parametrize("process_key,clock_name,user,remind,due", [
+    # 60 WD from Mon 27 Jan 2025 end Mon 28 Apr; the working day before is Sunday 27 Apr (调休上班日)
+    ("inspection_case", "investigation", "inspector", "2025-04-27", "2025-04-28"),
+    # 45 CD from 27 Jan 2025 end Thu 13 Mar; reminded Wed 12 Mar
+    ("arbitration_case", "award", "arbitrator", "2025-03-12", "2025-03-13"),
+])
+def test_long_clocks_remind_the_holders_then_escalate_to_the_division_head(frozen, as_user, db, process_key,
+                                                                          clock_name, user, remind, due):
+    case = start(as_user, process_key, received_at="2025-01-24T10:00:00+08:00", employer_name="某公司")
+    (task,), _ = open_tasks(as_user, case["id"])
+    frozen.set(datetime(2025, 1, 27, 9, 30, tzinfo=CST))
+    work(as_user, user, task["id"], {"accepted": True, "acceptance_opinion": "符合受理条件"})
+    _, detail = open_tasks(as_user, case["id"])
+    long_clock = next(c for c in detail["clocks"] if c["name"] == clock_name)
+    assert long_clock["remind_at"] == f"{remind}T01:00:00+00:00"  # 09:00 China time
+    worker = Worker(db)
+    # the day before the reminder: nothing
+    y, m, d = map(int, remind.split("-"))
+    frozen.set(datetime(y, m, d, 8, 59, tzinfo=CST))
+    worker.run_until_idle()
+
+    def events(action):
+        with db.transaction() as s:
+            return s.scalars(select(AuditEvent.after).where(AuditEvent.action == action,
+                                                            AuditEvent.instance_id == case["id"])).all()
+    assert [e for e in events("clock.remind") if e["name"] == clock_name] == []
+    frozen.set(datetime(y, m, d, 9, 1, tzinfo=CST))
+    worker.run_until_idle()
+    worker.run_until_idle()  # exactly once
+    assert len([e for e in events("clock.remind") if e["name"] == clock_name]) == 1
+    tasks, _ = open_tasks(as_user, case["id"])
+    from workflow_app.models import Notification
+    from workflow_app.services import notifications
+    with db.transaction() as s:
+        expected = {u for t in s.scalars(select(TaskRow).where(TaskRow.instance_id == case["id"],
+                                                               TaskRow.status == "open"))
+                    for u in notifications.holders_of(s, t)}
+        reminded = set(s.scalars(select(Notification.username).where(Notification.kind == "clock.remind",
+                                                                     Notification.instance_id == case["id"])))
+    assert expected and reminded == expected  # the holders of the case's open tasks
+    assert not any(t["escalated_at"] for t in tasks)
+    # at the due instant: the case's open tasks go to the division head, who is told
+    y, m, d = map(int, due.split("-"))
+    frozen.set(datetime(y, m, d, 23, 59, 58, tzinfo=CST))
+    worker.run_until_idle()
+    assert [e for e in events("clock.escalate") if e["name"] == clock_name] == []
+    frozen.set(datetime(y, m, d + 1, 0, 0, 1, tzinfo=CST))
+    worker.run_until_idle()
+    worker.run_until_idle()
+    escalations = [e for e in events("clock.escalate") if e["name"] == clock_name]
+    assert len(escalations) == 1
+    body = "inspection" if process_key == "inspection_case" else "arbitration"
+    assert escalations[0]["to"] == [f"zz-jinshui/{body}/division_head"]
+    tasks, _ = open_tasks(as_user, case["id"])
+    assert tasks and all(t["escalation_group"] == f"zz-jinshui/{body}/division_head" for t in tasks)
+    if body == "inspection":  # the demo's division head sits in 金水区 inspection
+        assert "clock.escalate" in {n["kind"] for n in notes(as_user, "head")}
+
+
+def test_a_clock_reminder_follows_suspension_and_extension(frozen, as_user, db):
+    deploy(as_user, {"inv.bpmn": INVESTIGATION})
+    case = start(as_user, "t_investigate")
+    frozen.set(datetime(2025, 3, 3, 9, 0, tzinfo=CST))
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "inspector", task["id"], {"note": "立案"})
+    _, detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["remind_at"] == "2025-05-28T01:00:00+00:00"  # the working day before 29 May
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "inspector", task["id"], {"note": "中止"})
+    _, detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["remind_at"] is None  # a suspended clock neither reminds nor escalates
+    frozen.set(datetime(2025, 3, 10, 9, 0, tzinfo=CST))
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "inspector", task["id"], {"note": "恢复"})
+    _, detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["remind_at"] == "2025-06-05T01:00:00+00:00"  # due Fri 6 Jun after 5 WD suspended
+    (task,), _ = open_tasks(as_user, case["id"])
+    work(as_user, "head", task["id"], {"approved": True})
+    _, detail = open_tasks(as_user, case["id"])
+    assert detail["clocks"][0]["remind_at"] > "2025-07" and detail["clocks"][0]["reminded_at"] is None
+
+
+def test_a_start_clock_remind_must_be_a_small_whole_number(frozen, as_user):
+    bad = INVESTIGATION.replace("'start': '2025-03-03'}", "'start': '2025-03-03', 'remind': 'soon'}")
+    deploy(as_user, {"inv.bpmn": bad})
+    case = start(as_user, "t_investigate")
+    (task,), _ = open_tasks(as_user, case["id"])
+    client = as_user("inspector")
+    assert client.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    r = client.post(f"/api/tasks/{task['id']}/complete", json={"data": {"note": "立案"}})
+    assert r.status_code == 422 and "remind" in r.json["detail"]

@@ -1,4 +1,4 @@
-"""Demo data: one city with three districts, every body of RULES.md §1 at both levels, one user per role,
+"""Demo data: one city with three districts, every body at both levels, one user per role,
 and a few dozen cases at different stages. Used by ``caseflow demo`` (SQLite) and by the tests.
 """
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The background worker: wakes exactly the instances whose timers are due, delivers queued messages,
-escalates overdue tasks.
+"""The background worker: recomputes provisional dates after a calendar load, wakes exactly the instances
+whose timers are due, delivers queued messages, escalates overdue tasks, reminds and escalates on
+statutory clocks.
 
 Run as ``caseflow worker`` (any number side by side on PostgreSQL), or inside the server process for the
 SQLite demo. Timers that fell due while everything was stopped fire on the first pass after start.
@@ -10,7 +11,7 @@ import logging
 import threading
 
 from .db import Database
-from .services import calendar, messaging, timers
+from .services import calendar, clocks, messaging, timers
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +27,25 @@ class Worker:
         """One pass; returns how much work it did (0: nothing was due)."""
         with self.db.transaction() as session:
             calendar.refresh(session)
+            recompute_ids = timers.pending_recomputes(session, self.batch)
+        # Provisional dates are recomputed first, so that a timer whose year is now loaded fires on its
+        # real date rather than its provisional one (docs/deadlines.md "Years without calendar data").
+        recomputed = sum(1 for job_id in recompute_ids if timers.recompute_instance(self.db, job_id))
+        with self.db.transaction() as session:
             instance_ids = timers.due_instances(session, self.batch)
             message_ids = messaging.pending_ids(session, self.batch)
         fired = sum(1 for instance_id in instance_ids if timers.fire_instance_timers(self.db, instance_id))
         delivered = sum(1 for message_id in message_ids if messaging.deliver(self.db, message_id))
         escalated = timers.escalate_overdue(self.db)
+        # Reminders and escalation of the statutory clocks (docs/deadlines.md).
+        clock_work = clocks.remind_due(self.db) + clocks.escalate_due(self.db)
         from .collaboration import meetings  # quarterly liaison meetings (docs/collaboration.md)
         scheduled = meetings.run_due(self.db)
-        if fired or delivered or escalated or scheduled:
-            log.info("worker: timers fired in %d instances, %d messages delivered, %d tasks escalated, "
-                     "%d scheduled meetings started", fired, delivered, escalated, scheduled)
-        return fired + delivered + escalated + scheduled
+        if recomputed or fired or delivered or escalated or clock_work or scheduled:
+            log.info("worker: %d instances recomputed, timers fired in %d instances, %d messages delivered, "
+                     "%d tasks escalated, %d clock reminders/escalations, %d scheduled meetings started",
+                     recomputed, fired, delivered, escalated, clock_work, scheduled)
+        return recomputed + fired + delivered + escalated + clock_work + scheduled
 
     def run_until_idle(self, max_passes: int = 1000) -> int:
         total = 0

@@ -100,8 +100,9 @@ def test_quarterly_schedule_starts_one_meeting_per_quarter(users, db):
             assert s.scalar(select(func.count()).select_from(ProcessInstance).where(
                 ProcessInstance.process_key == "liaison_meeting")) == 2
             schedule = s.scalar(select(MeetingSchedule).where(MeetingSchedule.bureau == "zz-jinshui"))
-            # 2027 has no calendar data yet: provisional start on 1 January, recomputed when it comes
-            assert schedule.next_due_at == datetime(2027, 1, 1, 0, 0, tzinfo=clock.LOCAL_TZ)
+            # 2027 has no calendar data yet: provisional start (weekends only, docs/deadlines.md) on Friday
+            # 1 January, recomputed when it comes
+            assert schedule.next_due_at == datetime(2027, 1, 1, 9, 0, tzinfo=clock.LOCAL_TZ)
             # a crash after the start but before the schedule moved on: the run row makes it a no-op
             schedule.next_due_at = datetime(2026, 10, 8, 9, 0, tzinfo=clock.LOCAL_TZ)
         assert meetings.run_due(db) == 0

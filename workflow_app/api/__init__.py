@@ -236,3 +236,5 @@ def init_api(app: Flask) -> None:
     api.register_blueprint(intake.blp)
     from . import collaboration  # inter-agency: transfers, ledgers, police, hearings, meetings (docs/collaboration.md)
     api.register_blueprint(collaboration.blp)
+    from . import notifications  # the caller's notifications (docs/deadlines.md)
+    api.register_blueprint(notifications.blp)

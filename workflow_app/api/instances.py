@@ -26,7 +26,8 @@ def instance_dict(session, instance: ProcessInstance, detail=False) -> dict:
     if detail:
         out["tasks"] = [task_dict(t) for t in session.scalars(
             select(TaskRow).where(TaskRow.instance_id == instance.id).order_by(TaskRow.created_at, TaskRow.id))]
-        out["timers"] = [{"task_id": t.task_id, "name": t.name, "due_at": t.due_at, "status": t.status}
+        out["timers"] = [{"task_id": t.task_id, "name": t.name, "due_at": t.due_at,
+                          "due_provisional": bool(t.due_provisional), "status": t.status}
                          for t in session.scalars(select(TimerRow).where(TimerRow.instance_id == instance.id))]
         out["clocks"] = clocks.for_instance(session, instance.id)
         out["subscriptions"] = [{"task_id": m.task_id, "message_name": m.message_name,

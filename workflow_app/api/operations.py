@@ -24,6 +24,17 @@ class CalendarYearSchema(Schema):
     loaded_by = fields.String()
 
 
+class CalendarStatusSchema(Schema):
+    today = fields.Date()
+    current_year = fields.Integer()
+    next_year = fields.Integer()
+    covered_until = fields.Integer(allow_none=True)
+    missing = fields.List(fields.Integer(), metadata={"description": "this and next year, where not loaded"})
+    warning = fields.String(allow_none=True, metadata={
+        "description": "from 1 October: next year's national calendar is not loaded (Chinese)"})
+    warning_detail = fields.String(allow_none=True)
+
+
 class CalendarDocumentSchema(Schema):
     year = fields.Integer(required=True)
     version = fields.Integer(required=True)
@@ -53,6 +64,15 @@ def list_years():
     """Years the official calendar covers: built-in ones (version 0) and loaded ones."""
     current_principal()
     return in_transaction(db(), calendar.years)
+
+
+@blp.route("/calendar/status")
+@blp.response(200, CalendarStatusSchema)
+def calendar_status():
+    """Which of this and next year lack calendar data; from 1 October a warning when next year is missing
+    (deadlines there are provisional, docs/deadlines.md)."""
+    current_principal()
+    return in_transaction(db(), calendar.status)
 
 
 @blp.route("/calendar/years", methods=["POST"])

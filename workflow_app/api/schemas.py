@@ -67,6 +67,9 @@ class TaskSchema(Schema):
     delegation_state = fields.String(allow_none=True)
     priority = fields.Integer()
     due_at = fields.DateTime(allow_none=True)
+    due_provisional = fields.Boolean(metadata={
+        "description": "the due date crosses a year without official calendar data: provisional (暂定), "
+                       "recomputed when the year is loaded"})
     created_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
@@ -142,6 +145,7 @@ class TimerSchema(Schema):
     task_id = fields.String()
     name = fields.String()
     due_at = fields.DateTime()
+    due_provisional = fields.Boolean()
     status = fields.String()
 
 
@@ -176,6 +180,10 @@ class ClockSchema(Schema):
     length = fields.Integer()
     started_at = fields.DateTime()
     due_at = fields.DateTime(allow_none=True)
+    due_provisional = fields.Boolean()
+    remind_at = fields.DateTime(allow_none=True)
+    reminded_at = fields.DateTime(allow_none=True)
+    escalated_at = fields.DateTime(allow_none=True)
     stopped_at = fields.DateTime(allow_none=True)
     elapsed = fields.Float(allow_none=True)
     remaining = fields.Float(allow_none=True)

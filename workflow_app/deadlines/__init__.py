@@ -1,4 +1,4 @@
-"""Statutory deadlines on the official Chinese working-day calendar (RULES.md §2). Pure Python: no
+"""Statutory deadlines on the official Chinese working-day calendar (docs/deadlines.md). Pure Python: no
 database, no Flask.
 
 Counting rules
@@ -17,8 +17,10 @@ The calendar is data
 :meth:`OfficialCalendar.builtin` holds the years covered by the ``chinese_calendar`` package (2004–2026).
 Later years are loaded from JSON documents (:func:`load_year_data`, format in
 :mod:`workflow_app.deadlines.calendar`) and added with :meth:`OfficialCalendar.with_year`; regional
-holidays with :func:`load_region_year_data` and :meth:`OfficialCalendar.with_region_year`. Asking about a
-day in a year without data raises :class:`UnknownYearError`: no deadline is ever guessed.
+holidays with :func:`load_region_year_data` and :meth:`OfficialCalendar.with_region_year`. Asking a
+strict calendar about a day in a year without data raises :class:`UnknownYearError`; a provisional one
+(:meth:`OfficialCalendar.provisional`) counts weekends only there, and :meth:`OfficialCalendar.missing_years`
+tells the caller that the result is provisional (docs/deadlines.md "Years without calendar data").
 
 Example::
 

@@ -1,4 +1,4 @@
-"""Statutory deadline arithmetic on the official calendar (RULES.md §2).
+"""Statutory deadline arithmetic on the official calendar (docs/deadlines.md).
 
 Rules
 -----
@@ -21,7 +21,8 @@ Design choices
   day ("on the spot"); ``add_calendar_days_rolled(start, 0)`` applies the formula of rule 2 with N = 0, i.e.
   the start's day rolled forward; ``add_hours(start, 0)`` returns ``start``. N < 0 is a ValueError.
 * Any day the arithmetic has to look at in a year without calendar data raises
-  :class:`~workflow_app.deadlines.calendar.UnknownYearError`; nothing is guessed.
+  :class:`~workflow_app.deadlines.calendar.UnknownYearError` on a strict calendar; a provisional calendar
+  answers weekends-only there and the caller marks the result provisional (docs/deadlines.md).
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ class Unit(StrEnum):
 class ExtensionBase(StrEnum):
     """What an extension is added to."""
 
-    UNROLLED = "unrolled"  # the original end before rolling forward (RULES.md §2.4, the default)
+    UNROLLED = "unrolled"  # the original end before rolling forward (the default, docs/deadlines.md)
     ROLLED = "rolled"  # the original due date after rolling forward
 
 
@@ -166,7 +167,7 @@ def unrolled_end(
 
 @dataclass(frozen=True)
 class ExtensionPolicy:
-    """How an extension of a deadline is counted (RULES.md §2.4, configurable).
+    """How an extension of a deadline is counted (docs/deadlines.md, configurable).
 
     ``unit``: the unit of the extension (WD or CD; HOURS for hour periods).
     ``base``: UNROLLED (the default) adds the extension to the original end before rolling;
@@ -334,7 +335,7 @@ class StatutoryClock:
 
     Extensions
         ``extensions`` are extra lengths in the clock's own unit, added to the un-rolled end
-        (RULES.md §2.4 default); the end is rolled forward once. For other extension policies use
+        (the default, docs/deadlines.md); the end is rolled forward once. For other extension policies use
         :func:`extend` on the dates.
 
     Results

@@ -35,12 +35,20 @@ Where the data comes from
   :func:`load_region_year_data` and added with :meth:`OfficialCalendar.with_region_year`. Their holiday list
   may be empty (a region that has no local holiday that year).
 
-Never guess
------------
-Any question about a day of a year without national data raises :class:`UnknownYearError`. A region that
-has override data must have it for every year from its first loaded year on; a later year without it also
-raises :class:`UnknownYearError` (otherwise a local holiday would silently count as a working day). Years
-before a region's first loaded year use the national calendar alone.
+Never guess silently
+--------------------
+A *strict* calendar (the default) answers any question about a day of a year without national data with
+:class:`UnknownYearError`. A region that has override data must have it for every year from its first
+loaded year on; a later year without it also raises :class:`UnknownYearError` (otherwise a local holiday
+would silently count as a working day). Years before a region's first loaded year use the national
+calendar alone.
+
+A *provisional* calendar (:meth:`OfficialCalendar.provisional`, what the application computes with, see
+docs/deadlines.md "Years without calendar data") answers instead: in a year without national data
+Saturdays and Sundays are rest days and Monday–Friday working days; a region's missing year adds no local
+days. Such answers are never presented as final: :meth:`OfficialCalendar.missing_years` tells which years
+between today and a due date lack data, and every date computed across one of them is marked provisional
+(暂定) by the caller and recomputed when the year is loaded.
 
 Precedence for ``is_working_day(d, region)``: a regional holiday makes the day a rest day; otherwise a
 national holiday makes it a rest day (a region cannot cancel a national holiday); otherwise a regional or
@@ -262,6 +270,9 @@ class YearData:
             raise CalendarDataError(problems)
         _freeze_days(self)
 
+    def __reduce__(self) -> tuple:
+        return (type(self), tuple(getattr(self, f) for f in _DATA_FIELDS[type(self).__name__]))
+
     def holiday_name(self, day: date) -> str | None:
         return self._names.get(day)
 
@@ -300,6 +311,9 @@ class RegionYearData:
             raise CalendarDataError(problems)
         _freeze_days(self)
 
+    def __reduce__(self) -> tuple:
+        return (type(self), tuple(getattr(self, f) for f in _DATA_FIELDS[type(self).__name__]))
+
     def holiday_name(self, day: date) -> str | None:
         return self._names.get(day)
 
@@ -331,6 +345,13 @@ def _to_dict(data: YearData | RegionYearData, head: dict[str, Any]) -> dict[str,
     out["holidays"] = [{"date": h.day.isoformat(), "name": h.name} for h in data.holidays]
     out["adjusted_workdays"] = [d.isoformat() for d in data.adjusted_workdays]
     return out
+
+
+#: Constructor arguments, in order, for pickling (the derived lookup fields are rebuilt).
+_DATA_FIELDS = {
+    "YearData": ("year", "version", "source", "holidays", "adjusted_workdays", "note"),
+    "RegionYearData": ("region", "year", "version", "source", "holidays", "adjusted_workdays", "note"),
+}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -479,9 +500,10 @@ class OfficialCalendar:
     one instance can be shared between threads and cached.
     """
 
-    __slots__ = ("_years", "_regions")
+    __slots__ = ("_years", "_regions", "_provisional")
 
-    def __init__(self, years: Iterable[YearData] = (), regions: Iterable[RegionYearData] = ()) -> None:
+    def __init__(self, years: Iterable[YearData] = (), regions: Iterable[RegionYearData] = (),
+                 provisional: bool = False) -> None:
         by_year: dict[int, YearData] = {}
         for data in years:
             if data.year in by_year:
@@ -499,6 +521,39 @@ class OfficialCalendar:
         self._regions: Mapping[str, Mapping[int, RegionYearData]] = MappingProxyType(
             {code: MappingProxyType(slot) for code, slot in by_region.items()}
         )
+        self._provisional = bool(provisional)
+
+    def __reduce__(self) -> tuple:
+        # Picklable (mapping proxies are not): script evaluation may run in a child process that receives
+        # the active calendar.
+        return (type(self), (tuple(self._years.values()), tuple(self._all_region_data()), self._provisional))
+
+    def provisional(self) -> OfficialCalendar:
+        """The same data, answering for years without data provisionally (weekends only) instead of
+        raising :class:`UnknownYearError`."""
+        if self._provisional:
+            return self
+        return type(self)(self._years.values(), self._all_region_data(), provisional=True)
+
+    @property
+    def is_provisional(self) -> bool:
+        """Whether this calendar answers for years without data (see :meth:`provisional`)."""
+        return self._provisional
+
+    def missing_years(self, first: date | datetime, last: date | datetime, region: str | None = None,
+                      any_region: bool = False) -> tuple[int, ...]:
+        """The years from ``first``'s to ``last``'s (either order) without the data a date in them needs:
+        national data, and for ``region`` (or, with ``any_region``, for every region that has overrides)
+        regional data from the region's first loaded year on. A date computed across one of these years is
+        provisional."""
+        a, b = sorted((to_local_date(first).year, to_local_date(last).year))
+        regions = self.regions if any_region else ((region,) if region and region in self._regions else ())
+        out = []
+        for year in range(a, b + 1):
+            if year not in self._years or any(
+                    year >= min(self._regions[r]) and year not in self._regions[r] for r in regions):
+                out.append(year)
+        return tuple(out)
 
     @classmethod
     def builtin(cls) -> OfficialCalendar:
@@ -550,7 +605,7 @@ class OfficialCalendar:
                 f"a replacement needs a higher version, got {data.version})"
             ])
         years = {**self._years, data.year: data}
-        return type(self)(years.values(), self._all_region_data())
+        return type(self)(years.values(), self._all_region_data(), self._provisional)
 
     def with_region_year(self, data: RegionYearData) -> OfficialCalendar:
         """A new calendar with the regional override ``data`` added (or replacing a lower version)."""
@@ -572,7 +627,7 @@ class OfficialCalendar:
                     for d in clashes
                 ])
         others = [r for r in self._all_region_data() if (r.region, r.year) != (data.region, data.year)]
-        return type(self)(self._years.values(), [*others, data])
+        return type(self)(self._years.values(), [*others, data], self._provisional)
 
     def _all_region_data(self) -> list[RegionYearData]:
         return [r for slot in self._regions.values() for r in slot.values()]
@@ -590,31 +645,39 @@ class OfficialCalendar:
             return data
         if year < min(slot):
             return None  # before the region's first loaded year: no local rules were configured
+        if self._provisional:
+            return None  # provisional: no local days are known for this year
         raise UnknownYearError(year, region)
+
+    def _national(self, year: int) -> YearData | None:
+        data = self._years.get(year)
+        if data is None and not self._provisional:
+            raise UnknownYearError(year)
+        return data
 
     def is_working_day(self, day: date | datetime, region: str | None = None) -> bool:
         """Whether ``day`` (its China calendar day, for a datetime) is a working day, optionally for a region."""
         d = to_local_date(day)
-        national = self.year_data(d.year)
+        national = self._national(d.year)
         local = self._region_data(region, d.year)
         if local is not None and local.holiday_name(d) is not None:
             return False
-        if national.holiday_name(d) is not None:
+        if national is not None and national.holiday_name(d) is not None:
             return False
         if local is not None and local.is_adjusted_workday(d):
             return True
-        if national.is_adjusted_workday(d):
+        if national is not None and national.is_adjusted_workday(d):
             return True
         return d.weekday() < 5
 
     def holiday_name(self, day: date | datetime, region: str | None = None) -> str | None:
         """The name of the holiday ``day`` belongs to (regional first), or None for any other day."""
         d = to_local_date(day)
-        national = self.year_data(d.year)
+        national = self._national(d.year)
         local = self._region_data(region, d.year)
         if local is not None and (name := local.holiday_name(d)) is not None:
             return name
-        return national.holiday_name(d)
+        return national.holiday_name(d) if national is not None else None
 
     def is_adjusted_workday(self, day: date | datetime, region: str | None = None) -> bool:
         """Whether ``day`` is a weekend day made a working day (调休上班日)."""

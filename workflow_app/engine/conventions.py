@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: Bodies of RULES.md §1.
+#: The bodies of a bureau that tasks and cases belong to.
 BODIES = ("intake", "triage_room", "inspection", "si_audit", "arbitration", "leadership", "legal_review", "police")
 
 #: Roles a membership can carry (issue: identity and roles).

@@ -2,8 +2,10 @@
 
 A process owner writes a statutory deadline directly in the diagram, e.g. a boundary timer
 ``due_at("5WD", received_at)`` or a reminder ``reminder_at("5WD", received_at, 1)``. Every function
-reads the active official calendar (built-in years plus the years an administrator loaded); a date in a
-year without calendar data raises an error naming the year, never a guess.
+reads the active official calendar (built-in years plus the years an administrator loaded). It is the
+provisional calendar: a date in a year without calendar data is counted weekends-only, and the stored
+result is marked 暂定 and recomputed when the year is loaded (docs/deadlines.md "Years without calendar
+data").
 """
 from __future__ import annotations
 
@@ -32,12 +34,14 @@ REMINDER_TIME = time(9, 0)
 
 
 def active_calendar() -> OfficialCalendar:
-    return _calendar.get() or OfficialCalendar.builtin()
+    """The calendar diagrams compute with: the database's (see services.calendar), else the built-in years;
+    always provisional, so that a year without data never stops work. Picklable."""
+    return _calendar.get() or OfficialCalendar.builtin().provisional()
 
 
 def use_calendar(calendar: OfficialCalendar) -> None:
     """Install the calendar the diagrams compute with in this context (the calendar service calls this)."""
-    _calendar.set(calendar)
+    _calendar.set(calendar.provisional())
 
 
 def _day(value: Any) -> date | datetime:

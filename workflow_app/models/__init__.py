@@ -8,7 +8,8 @@ from .org import (ApiToken, Body, Bureau, CaseAccess, Certificate, Group, LoginT
                   WebSession)
 from .process import Deployment, ProcessVersion, RegistryFile
 from .calendar import CalendarYear
-from .runtime import (Incident, MessageReceipt, MessageSubscription, OutboxMessage, ProcessInstance, StatutoryClockRow, TaskComment,
+from .notification import Notification
+from .runtime import (DeadlineRecompute, Incident, MessageReceipt, MessageSubscription, OutboxMessage, ProcessInstance, StatutoryClockRow, TaskComment,
                       TaskRow, TimerRow)
 from .intake import (Case, Complaint, ComplaintClaim, DuplicateLink, JointHearingRequest, NumberScheme,
                      NumberSequence, TransferLedgerEntry)
@@ -22,7 +23,7 @@ __all__ = [
     "Case", "Complaint", "ComplaintClaim", "DuplicateLink", "JointHearingRequest", "NumberScheme",
     "NumberSequence", "TransferLedgerEntry", "SavedFilter",
     "AuditChainHead", "CaseAccess", "Certificate", "LoginThrottle", "WebSession",
-    "CalendarYear", "Incident", "MessageReceipt", "StatutoryClockRow",
+    "CalendarYear", "DeadlineRecompute", "Incident", "Notification", "MessageReceipt", "StatutoryClockRow",
     "ApiToken", "AuditEvent", "Base", "Body", "Bureau", "Deployment", "Group", "Membership",
     "MessageSubscription", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile", "TaskComment", "TaskRow",
     "TimerRow", "UTCDateTime", "User", "install_triggers",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
@@ -61,6 +61,9 @@ class TaskRow(Base):
     delegation_state: Mapped[str | None] = mapped_column(String(16))  # pending | resolved
     priority: Mapped[int] = mapped_column(Integer, default=50)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The due date crosses a year without official calendar data (docs/deadlines.md "Years without
+    # calendar data"): shown as 暂定, recomputed when the year is loaded. Derived from due_at on every write.
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -97,6 +100,7 @@ class TimerRow(Base):
     task_id: Mapped[str] = mapped_column(String(36))
     name: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16))  # pending | incident
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -158,7 +162,8 @@ class StatutoryClockRow(Base):
     """
 
     __tablename__ = "statutory_clock"
-    __table_args__ = (Index("ix_clock_instance_name", "instance_id", "name"), Index("ix_clock_status_due", "status", "due_at"))
+    __table_args__ = (Index("ix_clock_instance_name", "instance_id", "name"), Index("ix_clock_status_due", "status", "due_at"),
+                      Index("ix_clock_status_remind", "status", "remind_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
     business_key: Mapped[str] = mapped_column(String(100), index=True)
@@ -170,6 +175,14 @@ class StatutoryClockRow(Base):
     extensions: Mapped[str] = mapped_column(Text, default="[]")  # [{extra, approved_by, at, reason}]
     status: Mapped[str] = mapped_column(String(16))  # running | suspended | stopped
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Reminder and escalation driven by the worker (docs/deadlines.md "Reminders and escalation of a
+    # clock"): ``remind`` working days (hours, for an hour clock) before the due date; each fires once
+    # per due date (reset when the due date moves).
+    remind: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -180,7 +193,7 @@ class Incident(Base):
     __tablename__ = "incident"
     __table_args__ = (Index("ix_incident_open", "resolved_at", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # timer | outbox
+    kind: Mapped[str] = mapped_column(String(32))  # timer | outbox | recompute
     ref_id: Mapped[int] = mapped_column(Integer)
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
     business_key: Mapped[str | None] = mapped_column(String(100))
@@ -189,3 +202,24 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeadlineRecompute(Base):
+    """A job: recompute the provisional dates of one instance after a calendar year was loaded.
+
+    One pending row per instance (enqueued only where none is pending; a duplicate would find nothing
+    left to do); the worker runs each in its own
+    transaction, retries with backoff, and after its attempts opens an incident (kind ``recompute``).
+    """
+
+    __tablename__ = "deadline_recompute"
+    __table_args__ = (Index("ix_recompute_pending", "status", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))  # e.g. "calendar national:2027 v1"
+    status: Mapped[str] = mapped_column(String(16))  # pending | done | incident
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,27 +3,33 @@
 Task properties (expressions, evaluated when the task completes):
 
 * ``startClock``  -> ``{"name": "acceptance", "label": "受理期限", "rule": "5WD", "start": received_at}``
-  (or a list of them); ``region`` optional;
+  (or a list of them); ``region`` optional; ``remind`` optional: working days (hours, for an hour clock)
+  before the due date at which the worker reminds the case's task holders (default 1);
 * ``stopClock``, ``suspendClock``, ``resumeClock`` -> a clock name (or a list of names);
 * ``extendClock`` -> ``{"name": "investigation", "extra": 30, "reason": "..."}``, typically on the
   approval task of an extension request; whoever completes that task is recorded as the approver.
 
 A clock's due date is recomputed on every change (extensions add to the original un-rolled end, then roll
-once; suspension stops the clock, resumption continues it — see ``workflow_app.deadlines``).
+once; suspension stops the clock, resumption continues it — see ``workflow_app.deadlines``). A due date
+in a year without calendar data is provisional (暂定, docs/deadlines.md "Years without calendar data").
+
+The worker reminds and escalates on the clock rows (:func:`remind_due`, :func:`escalate_due`;
+docs/deadlines.md "Reminders and escalation of a clock").
 """
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..deadlines import CHINA_TZ, StatutoryClock, UnknownYearError, end_of_day, parse_rule
+from ..deadlines import CHINA_TZ, StatutoryClock, Unit, UnknownYearError, end_of_day, parse_rule
 from ..engine import diagram_functions
+from ..engine.conventions import group_key
 from ..engine.runner import ClockDirective, EngineError
-from ..models import ProcessInstance, StatutoryClockRow
+from ..models import ProcessInstance, StatutoryClockRow, TaskRow
 from . import audit
 
 
@@ -41,27 +47,48 @@ def _names(value) -> list[str]:
     return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
 
 
+#: Largest ``remind`` a startClock may declare (a reminder months ahead is a typo).
+MAX_REMIND = 60
+
+
 def _due(definition: StatutoryClock) -> datetime | None:
-    """The due instant, or None while suspended — and while the due date falls in a year without official
-    calendar data: the clock still runs (the case must not stop), its due date is never guessed, the case
-    shows the missing year, and loading that year fills the date in (``recompute_unknown``)."""
-    try:
-        due = definition.due_date(diagram_functions.active_calendar())
-    except UnknownYearError:
-        return None
+    """The due instant (provisional where the calendar lacks a year), or None while suspended."""
+    due = definition.due_date(diagram_functions.active_calendar())
     if due is None:
         return None
     return due if isinstance(due, datetime) else end_of_day(due)
 
 
-def recompute_unknown(session: Session) -> int:
-    """After a calendar year was loaded: give running clocks without a due date their date."""
-    count = 0
-    for row in session.scalars(select(StatutoryClockRow).where(StatutoryClockRow.status == "running",
-                                                               StatutoryClockRow.due_at.is_(None))):
-        row.due_at = _due(StatutoryClock.from_dict(json.loads(row.definition)))
-        count += row.due_at is not None
-    return count
+def _remind_at(definition: StatutoryClock, due_at: datetime | None, remind: int) -> datetime | None:
+    """09:00 on the working day ``remind`` working days before the due date; for an hour clock, ``remind``
+    hours before the due instant."""
+    if due_at is None:
+        return None
+    if definition.unit is Unit.HOURS:
+        return due_at - timedelta(hours=remind)
+    day = diagram_functions.working_days_before(due_at.astimezone(CHINA_TZ).date(), remind, definition.region)
+    return datetime.combine(day, diagram_functions.REMINDER_TIME, CHINA_TZ)
+
+
+def set_due(row: StatutoryClockRow, definition: StatutoryClock) -> None:
+    """Recompute the row's due date and reminder instant. When the due date moved, a reminder or escalation
+    still ahead is re-armed (each fires once per due date); one already past stays as it was."""
+    before = row.due_at
+    row.due_at = _due(definition)
+    row.remind_at = _remind_at(definition, row.due_at, row.remind if row.remind is not None else 1)
+    if row.due_at != before:
+        now = clock.now()
+        if row.remind_at is not None and row.remind_at > now:
+            row.reminded_at = None
+        if row.due_at is not None and row.due_at > now:
+            row.escalated_at = None
+
+
+def recompute(row: StatutoryClockRow) -> tuple[datetime | None, datetime | None]:
+    """After a calendar year was loaded: the clock's dates on the new calendar. Returns (before, after)."""
+    before = row.due_at
+    set_due(row, StatutoryClock.from_dict(json.loads(row.definition)))
+    return before, row.due_at
 
 
 def apply(session: Session, instance: ProcessInstance, directives: list[ClockDirective], actor: str) -> None:
@@ -95,7 +122,8 @@ def apply(session: Session, instance: ProcessInstance, directives: list[ClockDir
                     definition = definition.resume(today)
                     row.status = "running"
                 row.definition = json.dumps(definition.to_dict(), ensure_ascii=False, default=str)
-                row.due_at = _due(definition) if row.status != "stopped" else row.due_at
+                if row.status != "stopped":
+                    set_due(row, definition)
                 audit.record(session, actor, f"clock.{d.kind[:-5]}", "clock", row.id, instance_id=instance.id,
                              business_key=instance.business_key, before={"status": before},
                              after={"status": row.status, "name": name, "due_at": row.due_at.isoformat() if row.due_at else None})
@@ -111,13 +139,18 @@ def _start(session, instance, rows, spec, actor, task_name):
     name = str(spec["name"])
     rule = parse_rule(str(spec["rule"]))
     definition = rule.clock(_as_start(spec["start"]), spec.get("region"))
+    remind = spec.get("remind", 1)
+    if not isinstance(remind, int) or isinstance(remind, bool) or not 0 <= remind <= MAX_REMIND:
+        raise EngineError(f"startClock remind must be a whole number of days 0..{MAX_REMIND}, got {remind!r}",
+                          task_name)
     if name in rows:
         rows[name].status, rows[name].stopped_at = "stopped", clock.now()  # restarting replaces the clock
     row = StatutoryClockRow(
         instance_id=instance.id, business_key=instance.business_key, name=name,
         label=str(spec.get("label") or name), rule=str(rule), region=spec.get("region"),
         definition=json.dumps(definition.to_dict(), ensure_ascii=False, default=str), extensions="[]",
-        status="running", due_at=_due(definition), started_at=clock.now())
+        status="running", remind=remind, started_at=clock.now())
+    set_due(row, definition)
     session.add(row)
     session.flush()
     rows[name] = row
@@ -135,7 +168,7 @@ def _extend(session, instance, rows, spec, actor, task_name):
     definition = StatutoryClock.from_dict(json.loads(row.definition)).extend(int(spec["extra"]))
     before = row.due_at
     row.definition = json.dumps(definition.to_dict(), ensure_ascii=False, default=str)
-    row.due_at = _due(definition)
+    set_due(row, definition)
     extensions = json.loads(row.extensions)
     extensions.append({"extra": int(spec["extra"]), "approved_by": actor, "task": task_name,
                        "at": clock.now().isoformat(), "reason": spec.get("reason")})
@@ -153,7 +186,9 @@ def view(row: StatutoryClockRow) -> dict:
     now = clock.now()
     out = {"name": row.name, "label": row.label, "rule": row.rule, "status": row.status,
            "unit": str(definition.unit), "length": definition.total_length,
-           "started_at": row.started_at, "due_at": row.due_at, "stopped_at": row.stopped_at,
+           "started_at": row.started_at, "due_at": row.due_at, "due_provisional": bool(row.due_provisional),
+           "remind_at": row.remind_at, "reminded_at": row.reminded_at, "escalated_at": row.escalated_at,
+           "stopped_at": row.stopped_at,
            "extensions": json.loads(row.extensions),
            "suspensions": [s for s in definition.to_dict().get("suspensions", [])]}
     try:
@@ -173,3 +208,94 @@ def for_instance(session: Session, instance_id: int) -> list[dict]:
     calendar.refresh(session)
     return [view(r) for r in session.scalars(select(StatutoryClockRow).where(
         StatutoryClockRow.instance_id == instance_id).order_by(StatutoryClockRow.started_at, StatutoryClockRow.id))]
+
+
+# ------------------------------------------------------------------------------------------------
+# reminders and escalation driven by the clock rows (the worker calls these)
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def _open_tasks(session: Session, instance_id: int) -> list[TaskRow]:
+    return list(session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id, TaskRow.status == "open")
+                                .order_by(TaskRow.created_at, TaskRow.id)))
+
+
+def _claim(session: Session, row: StatutoryClockRow, column, now: datetime) -> bool:
+    """Compare-and-set: exactly one worker marks the clock's reminder (or escalation) as done."""
+    result = session.execute(update(StatutoryClockRow).where(StatutoryClockRow.id == row.id, column.is_(None))
+                             .values({column.key: now}).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def remind_due(db, limit: int = 100) -> int:
+    """Clocks whose reminder instant passed: tell the holders of the case's open tasks, once per due date."""
+    from . import notifications
+    from .identity import SYSTEM
+    from .runtime import in_transaction
+
+    def run(session: Session) -> int:
+        from . import calendar
+        calendar.refresh(session)
+        now = clock.now()
+        rows = session.scalars(select(StatutoryClockRow).where(
+            StatutoryClockRow.status == "running", StatutoryClockRow.remind_at.is_not(None),
+            StatutoryClockRow.remind_at < now, StatutoryClockRow.reminded_at.is_(None))
+            .order_by(StatutoryClockRow.remind_at).limit(limit).with_for_update(skip_locked=True)).all()
+        done = 0
+        for row in rows:
+            if not _claim(session, row, StatutoryClockRow.reminded_at, now):
+                continue
+            done += 1
+            provisional = "（暂定）" if row.due_provisional else ""
+            for task in _open_tasks(session, row.instance_id):
+                notifications.notify_task_holders(
+                    session, task, "clock.remind", f"{row.business_key}：{row.label}即将届满",
+                    f"{row.label}（{row.rule}）将于 {_local(row.due_at)}{provisional} 届满，请及时办理“{task.name}”。")
+            audit.record(session, SYSTEM.username, "clock.remind", "clock", row.id, instance_id=row.instance_id,
+                         business_key=row.business_key,
+                         after={"name": row.name, "due_at": row.due_at.isoformat() if row.due_at else None,
+                                "remind_at": row.remind_at.isoformat(), "provisional": bool(row.due_provisional)})
+        return done
+    return in_transaction(db, run)
+
+
+def escalate_due(db, limit: int = 100) -> int:
+    """Clocks past their due instant: escalate the case's open tasks to the division heads and tell them."""
+    from . import notifications, timers
+    from .identity import SYSTEM
+    from .runtime import in_transaction
+
+    def run(session: Session) -> int:
+        now = clock.now()
+        rows = session.scalars(select(StatutoryClockRow).where(
+            StatutoryClockRow.status == "running", StatutoryClockRow.due_at.is_not(None),
+            StatutoryClockRow.due_at < now, StatutoryClockRow.escalated_at.is_(None))
+            .order_by(StatutoryClockRow.due_at).limit(limit).with_for_update(skip_locked=True)).all()
+        done = 0
+        for row in rows:
+            if not _claim(session, row, StatutoryClockRow.escalated_at, now):
+                continue
+            done += 1
+            heads: dict[str, list[str]] = {}
+            for task in _open_tasks(session, row.instance_id):
+                target = group_key(task.bureau, task.body, "division_head")
+                heads.setdefault(target, []).append(task.name)
+                # already the supervisors' own task, or already escalated: nothing to hand over
+                if task.candidate_group != target and task.escalated_at is None:
+                    timers.escalate_task(session, task, now, {"clock": row.name})
+            for target, names in heads.items():
+                notifications.notify(
+                    session, notifications.group_members(session, target), "clock.escalate",
+                    f"{row.business_key}：{row.label}已届满",
+                    f"{row.label}（{row.rule}）已于 {_local(row.due_at)}{'（暂定）' if row.due_provisional else ''}"
+                    f"届满，待办事项：{'、'.join(names)}。", instance_id=row.instance_id,
+                    business_key=row.business_key, link=notifications.case_link(row.instance_id))
+            audit.record(session, SYSTEM.username, "clock.escalate", "clock", row.id, instance_id=row.instance_id,
+                         business_key=row.business_key,
+                         after={"name": row.name, "due_at": row.due_at.isoformat(), "to": sorted(heads),
+                                "provisional": bool(row.due_provisional)})
+        return done
+    return in_transaction(db, run)

@@ -80,5 +80,7 @@ def init_web(app: Flask) -> None:
     app.add_url_rule("/vendor/<string:package>/<path:path>", "vendor", vendor)
     from .views import bp
     app.register_blueprint(bp)
+    from .notifications import bp as notify_bp  # notifications page, bell, calendar banner (docs/deadlines.md)
+    app.register_blueprint(notify_bp)
     # The login form has its own signed double-submit token (auth_web.check_login_csrf).
     CSRF_EXEMPT.add("web.login")

@@ -232,7 +232,7 @@ def _clock_texts(session, instance_ids) -> dict[int, dict]:
         view = clocks.view(row)
         unit = "个工作日" if "work" in view["unit"].lower() or view["unit"].upper().endswith("WD") else "天"
         out[iid] = {"label": view["label"] or view["name"], "due_at": view["due_at"], "remaining": view.get("remaining"),
-                    "unit": unit, "overdue": view.get("overdue")}
+                    "unit": unit, "overdue": view.get("overdue"), "provisional": view.get("due_provisional")}
     return out
 
 
