@@ -25,7 +25,7 @@ def instance_dict(session, instance: ProcessInstance, detail=False) -> dict:
     out["summary"] = personal_data.mask_text(out["summary"])
     if detail:
         out["tasks"] = [task_dict(t) for t in session.scalars(
-            select(TaskRow).where(TaskRow.instance_id == instance.id).order_by(TaskRow.created_at, TaskRow.id))]
+            select(TaskRow).where(TaskRow.instance_id == instance.id).order_by(TaskRow.step, TaskRow.created_at, TaskRow.id))]
         out["timers"] = [{"task_id": t.task_id, "name": t.name, "due_at": t.due_at,
                           "due_provisional": bool(t.due_provisional), "status": t.status}
                          for t in session.scalars(select(TimerRow).where(TimerRow.instance_id == instance.id))]

@@ -110,7 +110,7 @@ def case_dict(session: Session, case: Case, detail: bool = False, names: dict[st
                               "priority": t.priority, "due_at": t.due_at}
                              for t in session.scalars(select(TaskRow).where(TaskRow.instance_id == case.instance_id,
                                                                            TaskRow.status == "open")
-                                                      .order_by(TaskRow.created_at, TaskRow.id))]
+                                                      .order_by(TaskRow.step, TaskRow.created_at, TaskRow.id))]
         out["duplicate_registrations"] = [
             {"complaint_id": link.complaint_id, "claims": list(link.claim_codes), "linked_at": link.created_at,
              "complaint_number": session.scalar(select(Complaint.number).where(Complaint.id == link.complaint_id))}
@@ -209,7 +209,7 @@ def complaint_dict(session: Session, complaint: Complaint, detail: bool = True) 
             {"task_id": t.id, "name": t.name, "status": t.status, "candidate_group": t.candidate_group,
              "assignee": t.assignee, "due_at": t.due_at, "completed_at": t.completed_at}
             for t in session.scalars(select(TaskRow).where(TaskRow.instance_id == complaint.triage_instance_id)
-                                     .order_by(TaskRow.created_at, TaskRow.id))] if complaint.triage_instance_id else [],
+                                     .order_by(TaskRow.step, TaskRow.created_at, TaskRow.id))] if complaint.triage_instance_id else [],
     })
     return plain(out)
 

@@ -65,6 +65,9 @@ class TaskRow(Base):
     # calendar data"): shown as 暂定, recomputed when the year is loaded. Derived from due_at on every write.
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The instance's lock_version when the task became ready: orders one case's history by engine step,
+    # independent of clock resolution (two steps in one instant, app processes with skewed clocks).
+    step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(64))

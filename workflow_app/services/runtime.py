@@ -257,7 +257,7 @@ def _project(session: Session, instance: ProcessInstance, version: ProcessVersio
             id=ready.id, instance_id=instance.id, process_key=instance.process_key, process_name=version.name,
             process_version_id=version.id, task_spec=ready.spec_name, name=ready.name, form=ready.form,
             candidate_group=key, bureau=bureau, body=body, role=role, assignee=None, owner=None,
-            priority=ready.priority, due_at=ready.due_at, created_at=now, status="open",
+            priority=ready.priority, due_at=ready.due_at, created_at=now, step=instance.lock_version, status="open",
             business_key=instance.business_key, employer_name=instance.employer_name,
             summary=ready.summary or instance.summary, row_version=1))
 

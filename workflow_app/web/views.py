@@ -579,7 +579,7 @@ def _case_context(session, p, instance_id):
     complaint_doc = intake_views.complaint_dict(session, complaint) if complaint is not None else None
     case_doc = intake_views.case_dict(session, case, detail=True) if case is not None else None
     tasks = session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id)
-                            .order_by(TaskRow.created_at, TaskRow.id)).all()
+                            .order_by(TaskRow.step, TaskRow.created_at, TaskRow.id)).all()
     events = session.scalars(select(AuditEvent).where(or_(
         AuditEvent.instance_id == instance.id,
         and_(AuditEvent.business_key == instance.business_key, AuditEvent.instance_id.is_(None))))
