@@ -248,6 +248,8 @@ def remind_due(db, limit: int = 100) -> int:
         for row in rows:
             if not _claim(session, row, StatutoryClockRow.reminded_at, now):
                 continue
+            if row.due_at is not None and row.due_at <= now:
+                continue  # already due (the worker was stopped, or the clock started late): escalation tells
             done += 1
             provisional = "（暂定）" if row.due_provisional else ""
             for task in _open_tasks(session, row.instance_id):

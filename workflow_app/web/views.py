@@ -55,7 +55,9 @@ def _globals():
     from flask_babel import get_locale
     return {"csrf_token": g.get("csrf_token", ""), "me": g.get("principal"), "languages": LANGUAGES,
             "locale": str(get_locale() or "zh_CN"), "body_labels": BODY_LABELS, "process_labels": PROCESS_LABELS,
-            "fmt_dt": fmt_dt, "fmt_date": fmt_date}
+            "fmt_dt": fmt_dt, "fmt_date": fmt_date,
+            # Countdowns count from the server's clock, not the browser's (a skewed PC, a shifted test clock).
+            "server_now": clock.now().isoformat()}
 
 
 def fmt_dt(value) -> str:

@@ -18,12 +18,15 @@
     var flash = document.getElementById("flash");
     if (flash) flash.innerHTML = '<div class="flash error" role="alert">请求失败（' + e.detail.xhr.status + '），请刷新页面后重试</div>';
   });
-  // Live countdown to a statutory due time (days, hours, minutes).
+  // Live countdown to a statutory due time (days, hours, minutes), counted on the server's clock: the page
+  // carries the server's "now", and the browser only adds the time elapsed since the page was loaded.
+  var serverNow = Date.parse(document.body.dataset.serverNow || "");
+  var skew = serverNow ? serverNow - Date.now() : 0;
   function tick() {
     document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
       var due = Date.parse(el.dataset.due);
       if (!due) return;
-      var ms = due - Date.now(), late = ms < 0; ms = Math.abs(ms);
+      var ms = due - (Date.now() + skew), late = ms < 0; ms = Math.abs(ms);
       var d = Math.floor(ms / 86400000), h = Math.floor(ms % 86400000 / 3600000), m = Math.floor(ms % 3600000 / 60000);
       var zh = document.documentElement.lang !== "en";
       var text = zh ? (d + "天" + h + "小时" + m + "分") : (d + "d " + h + "h " + m + "m");
