@@ -602,6 +602,23 @@ def test_long_clocks_remind_the_holders_then_escalate_to_the_division_head(froze
         assert "clock.escalate" in {n["kind"] for n in notes(as_user, "head")}
 
 
+def test_a_clock_found_past_due_is_escalated_without_a_due_soon_reminder(frozen, as_user, db):
+    """A worker that was stopped past a clock's due instant escalates it; it does not say "即将届满"."""
+    case = start(as_user, "inspection_case", received_at="2025-01-24T10:00:00+08:00", employer_name="某公司")
+    (task,), _ = open_tasks(as_user, case["id"])
+    frozen.set(datetime(2025, 1, 27, 9, 30, tzinfo=CST))
+    work(as_user, "inspector", task["id"], {"accepted": True, "acceptance_opinion": "符合受理条件"})
+    frozen.set(datetime(2025, 4, 30, 10, 0, tzinfo=CST))  # the 60 WD clock ended on 28 April
+    Worker(db).run_until_idle()
+    from workflow_app.models import Notification
+    with db.transaction() as s:
+        kinds = set(s.scalars(select(Notification.kind).where(Notification.instance_id == case["id"])))
+        escalated = s.scalars(select(AuditEvent.after).where(AuditEvent.action == "clock.escalate",
+                                                             AuditEvent.instance_id == case["id"])).all()
+    assert [e["name"] for e in escalated if e["name"] == "investigation"] == ["investigation"]
+    assert "clock.escalate" in kinds and "clock.remind" not in kinds
+
+
 def test_a_clock_reminder_follows_suspension_and_extension(frozen, as_user, db):
     deploy(as_user, {"inv.bpmn": INVESTIGATION})
     case = start(as_user, "t_investigate")
