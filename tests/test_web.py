@@ -133,7 +133,9 @@ def test_login_redirects_only_to_same_site_paths(app):
 def test_safe_next_accepts_only_same_site_paths():
     from workflow_app.services.auth_web import safe_next
     for url in ("/\t/evil.example", "//evil", "/\\evil", "\\\\evil", "https://evil", "/a\r\nb", "/a\nb", "/\x00",
-                "/%0d%0a", " /inbox", "/inbox ", "/\u2028", "/\u200b/evil", None, 5, "", "/" + "a" * 3000):
+                "/%0d%0a", " /inbox", "/inbox ", "/\u2028", "/\u200b/evil", None, 5, "", "/" + "a" * 3000,
+                "/%20//evil", "/inbox?q=%0d%0a", "/a%09b"):
         assert safe_next(url) == "/", url
-    for url in ("/", "/inbox?tab=mine&overdue=1", "/cases/12", "/intake/complaints?q=%E5%BC%A0", "/cases/by-number/金〔2026〕1号"):
+    for url in ("/", "/inbox?tab=mine&overdue=1", "/cases/12", "/intake/complaints?q=%E5%BC%A0", "/cases/by-number/金〔2026〕1号",
+                "/inbox?employer=%E6%9F%90%20%E5%85%AC%E5%8F%B8"):
         assert safe_next(url) == url

@@ -23,7 +23,7 @@ from ..services import access, auth_web, identity
 from ..services.errors import Forbidden, Invalid, NotFound
 from ..services.runtime import in_transaction
 from . import current_principal, db
-from .auth import NewTokenSchema, TokenSchema, token_dict
+from .auth import TokenSchema, token_dict
 from .schemas import ProblemSchema
 
 blp = Blueprint("admin", __name__, url_prefix="/api/admin", description="User management (administrators)")
@@ -271,7 +271,6 @@ def remove_membership(args, username):
 
 
 @blp.route("/users/<string:username>/tokens", methods=["POST"])
-@blp.response(201, NewTokenSchema)
 @blp.alt_response(403, schema=ProblemSchema, description="Always: tokens are issued to their own user only")
 @blp.doc(deprecated=True)
 def create_token(username):

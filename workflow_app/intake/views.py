@@ -98,7 +98,8 @@ def case_dict(session: Session, case: Case, detail: bool = False, names: dict[st
         "jurisdiction": case.jurisdiction, "jurisdiction_name": names.get(case.jurisdiction, case.jurisdiction),
         "process_key": case.process_key, "instance_id": case.instance_id, "status": status, "status_label": status_label,
         "source": case.source, "rules": list(case.rules or []), "urgent": case.urgent, "fast_track": case.fast_track,
-        "criminal_watch": case.criminal_watch, "employer_name": case.employer_name, "summary": personal_data.mask_text(case.summary),
+        "criminal_watch": case.criminal_watch, "employer_name": case.employer_name,
+        "summary": personal_data.mask_text(case.summary),
         "acceptance_due_at": case.acceptance_due_at, "opened_at": case.opened_at, "opened_by": case.opened_by,
         "complaint_id": case.complaint_id, "complaint_number": complaint.number if complaint else None,
     }
@@ -201,7 +202,8 @@ def complaint_dict(session: Session, complaint: Complaint, detail: bool = True) 
         "notifications": [_ledger_dict(e, names) for e in ledger if e.kind == "notification"],
         "duplicate_links": [_link_dict(session, link, linked_cases.get(link.case_id), names) for link in links],
         "joint_hearing_requests": [
-            {"id": r.id, "reason": personal_data.mask_text(r.reason), "opinion": personal_data.mask_text(r.opinion), "claims": list(r.claim_codes), "status": r.status,
+            {"id": r.id, "reason": personal_data.mask_text(r.reason), "opinion": personal_data.mask_text(r.opinion),
+             "claims": list(r.claim_codes), "status": r.status,
              "requested_at": r.requested_at, "requested_by": r.requested_by}
             for r in session.scalars(select(JointHearingRequest).where(JointHearingRequest.complaint_id == complaint.id)
                                      .order_by(JointHearingRequest.id))],

@@ -218,11 +218,15 @@ MAX_NEXT = 2000
 _DECODE_ROUNDS = 4
 
 
-def _unsafe_char(ch: str) -> bool:
-    # Control characters, whitespace, line/paragraph separators and invisible format characters:
+def _control(ch: str) -> bool:
+    # Control characters (TAB, CR, LF …), line/paragraph separators and invisible format characters:
     # browsers strip TAB/CR/LF from URLs ("/\t/evil" becomes "//evil"), a CR/LF cannot go into a header
     # (werkzeug raises, which was a 500), and none of them is in a link this application produces.
-    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def _unsafe_char(ch: str) -> bool:
+    return ch.isspace() or _control(ch)
 
 
 def safe_next(url: object) -> str:
@@ -230,9 +234,9 @@ def safe_next(url: object) -> str:
 
     Accepted: a string starting with exactly one ``/`` — not ``//`` (scheme-relative: another host),
     not ``/\\`` nor any backslash (browsers read ``\\`` as ``/``) — without scheme or host, and without
-    control characters or whitespace. The same checks apply to every percent-decoded form of the value,
-    so an encoded ``%2F%09%2Fevil.example`` is refused as well. Refused values are not repaired: a target
-    that needs repairing did not come from one of our pages.
+    control characters or whitespace. The same checks apply to every percent-decoded form of the value
+    (where only a space inside the query is tolerated), so an encoded ``%2F%09%2Fevil.example`` is refused
+    as well. Refused values are not repaired: a target that needs repairing did not come from our pages.
     """
     if not isinstance(url, str) or not url or len(url) > MAX_NEXT:
         return "/"
@@ -243,8 +247,14 @@ def safe_next(url: object) -> str:
             break
         forms.append(decoded)
         current = decoded
+    if any(map(_unsafe_char, url)):
+        return "/"
     for form in forms:
-        if not form.startswith("/") or form.startswith("//") or "\\" in form or any(map(_unsafe_char, form)):
+        # A decoded form may hold a space in its query (``?employer=某%20公司`` from our own links): only
+        # the path part must be free of whitespace; control characters are refused anywhere.
+        path = form.split("?", 1)[0].split("#", 1)[0]
+        if not form.startswith("/") or form.startswith("//") or "\\" in form or any(map(_control, form)) \
+                or any(map(_unsafe_char, path)):
             return "/"
         try:
             parts = urlsplit(form)
@@ -280,5 +290,5 @@ def check_login_csrf(secret_key: str, cookie_value: str | None, form_token: str 
         raise CsrfFailed("页面已过期，请刷新登录页后重试", "login form CSRF token missing or invalid")
 
 
-__all__ = ["safe_next", "attempt_login", "authenticate_session", "logout", "check_csrf", "issue_login_csrf", "check_login_csrf",
-           "LoginLocked", "CsrfFailed", "raise_for", "unlock", "lock_state"]
+__all__ = ["safe_next", "attempt_login", "authenticate_session", "logout", "check_csrf", "issue_login_csrf",
+           "check_login_csrf", "LoginLocked", "CsrfFailed", "raise_for", "unlock", "lock_state"]

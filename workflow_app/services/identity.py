@@ -229,7 +229,8 @@ def create_token(session: Session, username: str, name: str, days: int | None = 
                      created_at=now, expires_at=now + timedelta(days=days) if days else None)
     session.add(token)
     session.flush()
-    after = {"token": token.prefix, "name": name, "expires_at": token.expires_at.isoformat() if token.expires_at else None}
+    after = {"token": token.prefix, "name": name,
+             "expires_at": token.expires_at.isoformat() if token.expires_at else None}
     if actor != username:
         after["issued_by"] = actor
     audit.record(session, actor, "token.create", "user", username, after=after)
