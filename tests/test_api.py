@@ -67,3 +67,36 @@ def test_malformed_requests_never_500(as_user):
         assert 400 <= r.status_code < 500, (r.status_code, r.get_data(as_text=True)[:200])
         assert r.mimetype == "application/problem+json"
         assert {"type", "title", "status", "detail", "message"} <= set(r.json)
+
+
+def test_unauthenticated_requests_get_401_before_any_validation(app):
+    """issue 11: anonymous callers got 422 (describing the request schema) before the 401."""
+    import json
+    client = app.test_client()
+    deep = json.dumps(json.loads("[" * 40 + "]" * 40))
+    requests = [
+        client.post("/api/instances", json={"process_key": 5}),
+        client.post("/api/instances", data="{not json", content_type="application/json"),
+        client.post("/api/instances", data=deep, content_type="application/json"),
+        client.post("/api/instances", data=b"x" * (2 * 1024 * 1024), content_type="application/json"),
+        client.get("/api/tasks?page=-1&per_page=100000"),
+        client.get("/api/audit?instance_id=abc"),
+        client.post("/api/deployments", data={}, content_type="multipart/form-data"),
+        client.post("/api/admin/users", json={}),
+        client.post("/api/tasks/abc/complete", json={"data": "nope"}),
+        client.post("/api/auth/tokens", json={"days": "many"}),
+        client.post("/api/auth/password", json={}),
+        client.get("/api/instances/99999999999999999999"),
+        client.get("/api/nothing-here"),
+        client.delete("/api/processes"),
+        client.post("/api/tasks/abc/claim", headers={"Authorization": "Bearer cf_not-a-token"}),
+        client.get("/api/tasks?page=x", headers={"Authorization": "Basic abc"}),
+    ]
+    for r in requests:
+        assert r.status_code == 401, (r.request.path, r.status_code, r.get_data(as_text=True)[:200])
+        assert r.mimetype == "application/problem+json" and "errors" not in r.json
+    # only logging in, the health probes and the API description answer without a login
+    assert client.get("/api/health").status_code == 200
+    assert client.get("/api/openapi.json").status_code == 200
+    assert client.get("/api/docs").status_code == 200
+    assert client.post("/api/auth/login", json={}).status_code == 422

@@ -92,3 +92,50 @@ def test_registration_page_survives_conflicting_field_shapes(app):
         assert r.status_code in (200, 422), (form, r.status_code)
         assert "统一社会信用代码" in r.text or "请填写" in r.text
     assert parse_registration(MultiDict({"employer": "x", "employer.name": "某公司"}))["employer"] == {"name": "某公司"}
+
+
+#: ``next`` values (as sent in the query string) that must never leave the site, nor end in a 500.
+HOSTILE_NEXT = ["%2F%09%2Fevil.example", "//evil.example", "/\\evil.example", "%2F%5Cevil.example",
+                "https://evil.example", "https:evil.example", "javascript:alert(1)", "%2F%2Fevil.example",
+                "/%2F%2Fevil.example", "/%252F%252Fevil.example", "%0D%0ALocation:%20https://evil.example",
+                "/inbox%0D%0ASet-Cookie:%20x=1", "/inbox%0A", "%20//evil.example", "/%09/evil.example",
+                "%E2%80%A8//evil.example", "inbox", ""]
+
+
+def _location(response) -> str:
+    return response.headers.get("Location", "")
+
+
+def test_language_switch_redirects_only_to_same_site_paths(app):
+    """issue 11: /lang/zh_CN?next=%2F%09%2Fevil.example answered Location: //evil.example; CR/LF gave a 500."""
+    app.config["CASEFLOW_COOKIE_SECURE"] = False
+    client = app.test_client()
+    for value in HOSTILE_NEXT:
+        r = client.get(f"/lang/zh_CN?next={value}")
+        assert r.status_code == 302 and _location(r) == "/", (value, r.status_code, _location(r))
+    r = client.get("/lang/en?next=%2Finbox%3Ftab%3Dmine")
+    assert r.status_code == 302 and _location(r) == "/inbox?tab=mine"
+
+
+def test_login_redirects_only_to_same_site_paths(app):
+    app.config["CASEFLOW_COOKIE_SECURE"] = False
+    for value in HOSTILE_NEXT + ["%2Finbox%3Ftab%3Dmine"]:
+        client = app.test_client()
+        page = client.get(f"/login?next={value}")
+        assert page.status_code == 200, value
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        r = client.post(f"/login?next={value}", data={"csrf_token": token, "username": "clerk",
+                                                      "password": demo.DEMO_PASSWORD})
+        expected = "/inbox?tab=mine" if value == "%2Finbox%3Ftab%3Dmine" else "/"
+        assert r.status_code == 302 and _location(r) == expected, (value, r.status_code, _location(r))
+
+
+def test_safe_next_accepts_only_same_site_paths():
+    from workflow_app.services.auth_web import safe_next
+    for url in ("/\t/evil.example", "//evil", "/\\evil", "\\\\evil", "https://evil", "/a\r\nb", "/a\nb", "/\x00",
+                "/%0d%0a", " /inbox", "/inbox ", "/\u2028", "/\u200b/evil", None, 5, "", "/" + "a" * 3000,
+                "/%20//evil", "/inbox?q=%0d%0a", "/a%09b"):
+        assert safe_next(url) == "/", url
+    for url in ("/", "/inbox?tab=mine&overdue=1", "/cases/12", "/intake/complaints?q=%E5%BC%A0", "/cases/by-number/金〔2026〕1号",
+                "/inbox?employer=%E6%9F%90%20%E5%85%AC%E5%8F%B8"):
+        assert safe_next(url) == url

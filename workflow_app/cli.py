@@ -85,16 +85,26 @@ def cmd_member(args, settings):
     print(f"{args.username} added to {args.group}")
 
 
+def _operator() -> str:
+    """``cli:<login name>`` of whoever runs the command on the server: tokens minted here name their issuer."""
+    import getpass
+    try:
+        name = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers; the CLI is still the issuer
+        name = "unknown"
+    return f"cli:{name}"[:64]
+
+
 def cmd_token_create(args, settings):
     from .services import identity
     token, secret = in_transaction(_db(settings), lambda s: identity.create_token(
-        s, args.username, args.name, days=args.days or None, actor="cli"))
+        s, args.username, args.name, days=args.days or None, actor=_operator()))
     print(secret)
 
 
 def cmd_token_revoke(args, settings):
     from .services import identity
-    in_transaction(_db(settings), lambda s: identity.revoke_token(s, args.prefix, actor="cli"))
+    in_transaction(_db(settings), lambda s: identity.revoke_token(s, args.prefix, actor=_operator()))
     print("revoked")
 
 

@@ -1,6 +1,8 @@
 """Fixtures for the security tests: extra users, browser sessions, cases in several scopes."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import select
 
@@ -10,9 +12,13 @@ from workflow_app.models import ProcessInstance
 from workflow_app.services import access, identity
 from workflow_app.services.runtime import in_transaction
 
-#: Users the demo does not have: another district's inspector and the city's leadership.
+#: Users the demo does not have: another district's inspector, the city's leadership and a district's
+#: administrator (the demo's ``admin`` administers the whole city).
 EXTRA_USERS = [("erqi_inspector", "二七监察", "zz-erqi/inspection/inspector"),
-               ("city_leader", "市局领导", "zz/leadership/leadership")]
+               ("city_leader", "市局领导", "zz/leadership/leadership"),
+               ("district_admin", "二七区管理员", "zz-erqi/bureau/administrator")]
+#: A fixed moment for tests that start cases (complaints in the tests are received 2026-11-20 09:00).
+TEST_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 
 
 class TokenClient(ApiClient):

@@ -14,27 +14,29 @@ import pytest
 
 from tests.samples import upload
 
-from .conftest import grant, open_task, start
+from .conftest import TEST_NOW, grant, open_task, start
 
 ROLES = ["clerk", "triage", "inspector", "inspector2", "auditor", "arbitrator", "liaison", "head", "leader",
-         "legal", "owner", "admin", "police", "erqi_inspector", "city_leader"]
+         "legal", "owner", "admin", "police", "erqi_inspector", "city_leader", "district_admin"]
+#: Administrators: ``admin`` of the city (the whole installation), ``district_admin`` of 二七区.
+ADMINS = {"admin", "district_admin"}
 
 JINSHUI_INSPECTION = {"inspector", "inspector2", "liaison", "head"}
 #: Who sees each case (instance endpoints, lists, audit trail).
 SEES_CASE = {
     "A": JINSHUI_INSPECTION | {"leader", "city_leader", "admin"},
-    "B": {"erqi_inspector", "city_leader", "admin"},
+    "B": {"erqi_inspector", "city_leader", "admin", "district_admin"},
     "C": {"auditor", "leader", "city_leader", "admin"},
-    "D": {"erqi_inspector", "city_leader", "admin"} | JINSHUI_INSPECTION | {"leader"},
-    "E": {"erqi_inspector", "city_leader", "admin", "police", "leader"},
+    "D": {"erqi_inspector", "city_leader", "admin", "district_admin"} | JINSHUI_INSPECTION | {"leader"},
+    "E": {"erqi_inspector", "city_leader", "admin", "district_admin", "police", "leader"},
 }
 #: Who sees the first open task of each case (task endpoints, the inbox).
 SEES_TASK = {
     "A": {"inspector", "inspector2", "head", "leader", "admin"},
-    "B": {"erqi_inspector", "admin"},
+    "B": {"erqi_inspector", "admin", "district_admin"},
     "C": {"auditor", "leader", "admin"},
-    "D": {"erqi_inspector", "admin"},
-    "E": {"erqi_inspector", "admin"},
+    "D": {"erqi_inspector", "admin", "district_admin"},
+    "E": {"erqi_inspector", "admin", "district_admin"},
 }
 #: Who may claim it (candidate group or supervisor); the other viewers get 403.
 CLAIMS = {"A": {"inspector", "inspector2", "head", "leader"}, "B": {"erqi_inspector"}, "C": {"auditor", "leader"}}
@@ -50,7 +52,8 @@ CASES = "ABCDE"
 
 
 @pytest.fixture
-def world(app, db, client_for):
+def world(app, db, client_for, freeze_clock):
+    freeze_clock(TEST_NOW)
     admin = client_for("admin")
     cases = {
         "A": start(admin, business_key="A-JS-INSP", complainant_id_number="410105199001011234",
@@ -116,8 +119,8 @@ def test_lists_counts_and_searches_leak_nothing(world, client_for):
             assert found["total"] == (1 if role in SEES_TASK[name] else 0)
             found = c.get(f"/api/tasks?employer=测试&business_key={key}").json
             assert found["total"] == (1 if role in SEES_TASK[name] else 0)
-        # The full audit log is for administrators only.
-        assert c.get("/api/audit").status_code == (200 if role == "admin" else 403)
+        # The audit log without a case filter is for administrators only (and shows only what they may see).
+        assert c.get("/api/audit").status_code == (200 if role in ADMINS else 403)
 
 
 def test_task_actions(world, client_for):
@@ -159,9 +162,9 @@ def test_start_deploy_admin_and_reveal(world, client_for):
         assert (r.status_code == 403) == (role != "owner"), (role, r.status_code)
         if role == "owner":
             assert r.status_code == 422  # allowed through, refused for being empty
-        assert c.get("/api/admin/users").status_code == (200 if role == "admin" else 403)
+        assert c.get("/api/admin/users").status_code == (200 if role in ADMINS else 403)
         r = c.post("/api/admin/users", json={"username": f"new_{role}", "display_name": "新用户"})
-        assert r.status_code == (201 if role == "admin" else 403), (role, r.json)
+        assert r.status_code == (201 if role in ADMINS else 403), (role, r.json)
         for name in ("A", "E"):
             case = world[name]
             r = c.post(f"/api/instances/{case['id']}/personal-data/reveal", json={"reason": "回访投诉人"})
@@ -216,3 +219,50 @@ def test_tokens_and_sessions_of_deactivated_users_stop_working(world, client_for
     assert client_for("inspector").get("/api/tasks").status_code == 200
     in_transaction(db, lambda s: identity.set_active(s, "inspector", False, actor="admin"))
     assert client_for("inspector").get("/api/tasks").status_code == 401
+
+
+def _all_events(client, query=""):
+    page = client.get(f"/api/audit?per_page=200{query}").json
+    assert page["total"] == len(page["items"]) < 200
+    return page["items"]
+
+
+def test_audit_trail_follows_case_visibility(world, client_for, db):
+    """issue 11: a district administrator read every district's case events through GET /api/audit."""
+    from sqlalchemy import func, select
+    from workflow_app.models import AuditEvent
+
+    district = client_for("district_admin")
+    visible = {world[n]["id"] for n in CASES if "district_admin" in SEES_CASE[n]}
+    hidden = {world[n]["id"] for n in CASES} - visible
+    events = _all_events(district)
+    case_events = [e for e in events if e["instance_id"] is not None]
+    assert {e["instance_id"] for e in case_events} == visible
+    assert not {e["business_key"] for e in events} & {world[n]["business_key"] for n in CASES if world[n]["id"] in hidden}
+    # events of no case: only those about the users this administrator manages (二七区)
+    other = [e for e in events if e["instance_id"] is None and e["business_key"] is None]
+    assert other and {e["entity_type"] for e in other} == {"user"}
+    assert {e["entity_id"] for e in other} <= {"district_admin", "erqi_inspector"}
+    assert not [e for e in events if e["action"] == "process.deploy"]
+    # a hidden case's events answer 404, exactly like its other endpoints, whatever the filter
+    for instance_id in hidden:
+        assert district.get(f"/api/audit?instance_id={instance_id}").status_code == 404
+    for name in CASES:
+        if world[name]["id"] in hidden:
+            assert district.get(f"/api/audit?business_key={world[name]['business_key']}").status_code == 404
+            assert district.get(f"/api/audit/verify?business_key={world[name]['business_key']}").status_code == 404
+    # filters narrow within what is visible: no hidden row comes back through entity filters
+    assert all(e["instance_id"] in visible for e in _all_events(district, "&entity_type=task"))
+    assert _all_events(district, "&entity_type=deployment") == []
+    # verifying chains by key or all at once names every case: whole-installation administrators only
+    assert district.get("/api/audit/verify").status_code == 403
+    assert district.get("/api/audit/verify?chain=global").status_code == 403
+    # the city's administrator administers the whole installation and sees every event
+    with db.transaction() as s:
+        stored = s.scalar(select(func.count()).select_from(AuditEvent))
+    assert client_for("admin").get("/api/audit?per_page=1").json["total"] == stored
+    assert client_for("admin").get("/api/audit/verify").json["ok"] is True
+    # non-administrators: one visible case only, and only that case's events
+    inspector = client_for("inspector")
+    items = inspector.get(f"/api/audit?business_key={world['D']['business_key']}&per_page=200").json["items"]
+    assert items and {e["instance_id"] for e in items} == {world["D"]["id"]}

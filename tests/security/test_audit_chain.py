@@ -14,7 +14,7 @@ from workflow_app.models import AuditEvent, install_triggers
 from workflow_app.services import audit
 from workflow_app.services.runtime import in_transaction
 
-from .conftest import grant, open_task, start
+from .conftest import TEST_NOW, grant, open_task, start
 
 
 def _events(db, chain_key):
@@ -45,8 +45,9 @@ def tamper(db):
 
 
 @pytest.fixture
-def worked_case(client_for, db):
+def worked_case(client_for, db, freeze_clock):
     """A case with a claim, a comment, a draft, a completion and a transfer grant."""
+    freeze_clock(TEST_NOW)
     case = start(client_for("admin"), business_key="AUD-1")
     task = open_task(case)
     inspector = client_for("inspector")

@@ -57,8 +57,9 @@ def test_session_secret_is_stored_hashed(browser, db):
     assert secret not in hashes and len(hashes) == 1 and len(hashes[0]) == 64
 
 
-def test_state_changing_session_requests_need_the_csrf_token(browser, client_for):
-    from .conftest import open_task, start
+def test_state_changing_session_requests_need_the_csrf_token(browser, client_for, freeze_clock):
+    from .conftest import TEST_NOW, open_task, start
+    freeze_clock(TEST_NOW)
     case = start(client_for("admin"))
     task = open_task(case)
     b = browser()

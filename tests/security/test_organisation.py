@@ -108,7 +108,11 @@ def test_user_lifecycle_through_the_admin_api(client_for, browser):
     assert admin.post("/api/admin/users", json={"username": "xiaoli", "display_name": "重复"}).status_code == 409
     b = browser()
     assert b.login("xiaoli", "Huanghe-2026-li").status_code == 200
+    # issue 11: an administrator no longer mints tokens for others; the user makes their own, the
+    # administrator can still revoke it
     r = admin.post("/api/admin/users/xiaoli/tokens", json={"name": "集成", "days": 30})
+    assert r.status_code == 403 and "本人" in r.json["message"]
+    r = b.post("/api/auth/tokens", json={"name": "集成", "days": 30})
     assert r.status_code == 201
     token_id = r.json["id"]
     assert admin.delete(f"/api/admin/users/xiaoli/tokens/{token_id}").status_code == 204
@@ -125,3 +129,89 @@ def test_browser_session_admin_request_needs_csrf(browser):
     r = b.post("/api/admin/users", csrf=False, json={"username": "csrf1", "display_name": "跨站"})
     assert r.status_code == 403 and r.json["type"] == "csrf-failed"
     assert b.post("/api/admin/users", json={"username": "csrf1", "display_name": "正常"}).status_code == 201
+
+
+def _token_client(app, db, username, groups):
+    def run(s):
+        identity.create_user(s, username, username)
+        for key in groups:
+            identity.add_membership(s, username, key)
+        return identity.create_token(s, username, "t")[1]
+    return TokenClient(app, username, in_transaction(db, run))
+
+
+def test_deploy_rights_follow_the_bureau_scope(app, db, district_admin, client_for):
+    """issue 11: a district administrator created a process owner who then deployed for every bureau."""
+    from tests.samples import form_bytes, simple, upload
+    # a district administrator cannot hand out the installation-wide process-owner role ...
+    r = district_admin.post("/api/admin/users", json={"username": "erqi_owner", "display_name": "二七流程",
+                                                      "groups": ["zz-erqi/bureau/process_owner"]})
+    assert r.status_code == 403 and "流程管理员" in r.json["message"]
+    assert client_for("admin").get("/api/admin/users/erqi_owner").status_code == 404  # nothing was created
+    r = district_admin.post("/api/admin/users/erqi_clerk/memberships", json={"group": "zz-erqi/bureau/process_owner"})
+    assert r.status_code == 403
+    assert "zz-erqi/bureau/process_owner" not in client_for("admin").get("/api/admin/users/erqi_clerk").json["groups"]
+    # ... nor any role outside their subtree; roles inside it are fine
+    r = district_admin.post("/api/admin/users", json={"username": "erqi_new", "display_name": "二七新人",
+                                                      "groups": ["zz/bureau/process_owner"]})
+    assert r.status_code == 422
+    r = district_admin.post("/api/admin/users", json={"username": "erqi_new", "display_name": "二七新人",
+                                                      "groups": ["zz-erqi/inspection/inspector"]})
+    assert r.status_code == 201
+    # a process-owner membership in a district (however it came about) deploys nothing: definitions are
+    # installation-wide
+    district_owner = _token_client(app, db, "erqi_owner2", ["zz-erqi/bureau/process_owner"])
+    r = upload(district_owner, {"t_scope.bpmn": simple("t_scope"), "t_form.json": form_bytes()})
+    assert r.status_code == 403 and "最高一级" in r.json["message"]
+    assert client_for("owner").get("/api/processes/t_scope/versions").status_code == 404  # nothing deployed
+    # the city's administrator grants the role at the top-level bureau, and that owner deploys
+    r = client_for("admin").post("/api/admin/users", json={"username": "city_owner", "display_name": "市局流程",
+                                                           "groups": ["zz/bureau/process_owner"]})
+    assert r.status_code == 201
+    city_owner = _token_client(app, db, "city_owner2", ["zz/bureau/process_owner"])
+    r = upload(city_owner, {"t_scope.bpmn": simple("t_scope"), "t_form.json": form_bytes()})
+    assert r.status_code == 201, r.json
+
+
+def test_administrators_cannot_mint_tokens_for_others(client_for, db):
+    """issue 11: an administrator minted an API token for another user and acted as them."""
+    admin = client_for("admin")
+    for username in ("inspector", "admin"):
+        r = admin.post(f"/api/admin/users/{username}/tokens", json={"name": "代办", "days": 30})
+        assert r.status_code == 403 and "本人" in r.json["message"], r.json
+    assert client_for("inspector").post("/api/admin/users/clerk/tokens", json={"name": "x"}).status_code == 403
+    with db.transaction() as s:
+        from sqlalchemy import select
+        from workflow_app.models import ApiToken, User
+        names = s.scalars(select(ApiToken.name).join(User, User.id == ApiToken.user_id)
+                          .where(User.username == "inspector")).all()
+    assert "代办" not in names
+    # every user issues their own; the administrator still sees and revokes it
+    r = client_for("inspector").post("/api/auth/tokens", json={"name": "自用", "days": 30})
+    assert r.status_code == 201
+    detail = admin.get("/api/admin/users/inspector").json
+    assert r.json["id"] in [t["id"] for t in detail["tokens"]]
+    assert admin.delete(f"/api/admin/users/inspector/tokens/{r.json['id']}").status_code == 204
+    events = admin.get("/api/audit?entity_type=user&entity_id=inspector&per_page=200").json["items"]
+    created = [e for e in events if e["action"] == "token.create" and e["after"]["name"] == "自用"]
+    assert created and created[0]["actor"] == "inspector" and "issued_by" not in created[0]["after"]
+
+
+def test_cli_tokens_name_the_operator(db_url, capsys, monkeypatch):
+    """The operator's ``caseflow token create`` stays, and the audit trail names who ran it."""
+    from sqlalchemy import select
+    from tests.conftest import make_app
+    from workflow_app import cli
+    from workflow_app.models import AuditEvent
+    monkeypatch.setenv("LOGNAME", "ops-wang")
+    monkeypatch.setenv("USER", "ops-wang")
+    app = make_app(db_url)
+    demo.seed_organisation(app.extensions["caseflow.db"])
+    assert cli.main(["--database-url", db_url, "token", "create", "clerk", "--name", "集成"]) == 0
+    secret = capsys.readouterr().out.strip()
+    assert app.test_client().get("/api/tasks", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    with app.extensions["caseflow.db"].transaction() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "token.create", AuditEvent.entity_id == "clerk")
+                          .order_by(AuditEvent.id.desc())).first()
+        assert event.actor == "cli:ops-wang" and event.after["issued_by"] == "cli:ops-wang"
+    app.extensions["caseflow.db"].dispose()

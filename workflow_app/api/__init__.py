@@ -125,8 +125,25 @@ def _json_depth_ok(value, limit: int) -> bool:
     return True
 
 
+#: API endpoints that answer without authentication: logging in, health probes, the API description.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "system.health", "system.ready", "api-docs.openapi_json",
+                              "api-docs.openapi_swagger_ui"})
+
+
+def _needs_authentication() -> bool:
+    """Every /api request except :data:`PUBLIC_ENDPOINTS` (an unknown path too: it reveals nothing)."""
+    path = request.path
+    return (path == "/api" or path.startswith("/api/")) and request.endpoint not in PUBLIC_ENDPOINTS
+
+
 def _screen_request():
-    """Refuse hostile input before any endpoint sees it: NUL characters, oversized or over-deep JSON."""
+    """Authenticate API requests first, then refuse hostile input before any endpoint sees it.
+
+    Authentication comes before any validation (docs/security.md §3): an anonymous caller gets 401 and
+    never a 400/413/422 that would describe the request schema or the limits.
+    """
+    if _needs_authentication():
+        current_principal()  # 401 problem (or 403 csrf-failed) before anything looks at the request
     if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
         return problem(400, "Bad Request", "NUL characters are not allowed", "请求中含有不允许的字符")
     if request.method in ("GET", "HEAD", "OPTIONS"):

@@ -2,7 +2,13 @@
 
 An administrator manages the users and groups of their own bureau and of the districts below it. A user
 with a membership outside that scope is invisible to them (404). Nobody changes their own memberships
-or deactivates themselves.
+or deactivates themselves, and nobody grants rights wider than their own scope: the process-owner role
+(installation-wide definitions) only by an administrator of the whole installation.
+
+API tokens are issued only to their own user (``POST /api/auth/tokens``): an administrator who minted a
+token for someone else could act as them. The former ``POST /api/admin/users/{u}/tokens`` answers 403;
+administrators still list and revoke a user's tokens. ``caseflow token create`` on the server remains the
+operator's tool for integration accounts and records the operator (docs/security.md §3).
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from ..services import access, auth_web, identity
 from ..services.errors import Forbidden, Invalid, NotFound
 from ..services.runtime import in_transaction
 from . import current_principal, db
-from .auth import NewTokenSchema, TokenInSchema, TokenSchema, token_dict
+from .auth import TokenSchema, token_dict
 from .schemas import ProblemSchema
 
 blp = Blueprint("admin", __name__, url_prefix="/api/admin", description="User management (administrators)")
@@ -167,6 +173,7 @@ def create_user(args):
     def run(s):
         for key in args["groups"]:
             _group_in_scope(s, principal, key)
+            access.require_can_grant(s, principal, key)
         user = identity.create_user(s, args["username"], args["display_name"], args["password"], actor=principal.username)
         for key in args["groups"]:
             identity.add_membership(s, args["username"], key, actor=principal.username)
@@ -240,6 +247,7 @@ def add_membership(args, username):
     def run(s):
         _managed(s, principal, username)
         _group_in_scope(s, principal, args["group"])
+        access.require_can_grant(s, principal, args["group"])
         identity.add_membership(s, username, args["group"], actor=principal.username)
         return _user_dict(s, identity.get_user(s, username))
     return in_transaction(db(), run)
@@ -263,18 +271,18 @@ def remove_membership(args, username):
 
 
 @blp.route("/users/<string:username>/tokens", methods=["POST"])
-@blp.arguments(TokenInSchema)
-@blp.response(201, NewTokenSchema)
-@blp.alt_response(404, schema=ProblemSchema)
-def create_token(args, username):
-    """Create an API token for a user (e.g. an integration account); the secret is shown once."""
-    principal = _admin()
+@blp.alt_response(403, schema=ProblemSchema, description="Always: tokens are issued to their own user only")
+@blp.doc(deprecated=True)
+def create_token(username):
+    """Refused (403): an administrator does not mint tokens for others — that would let them act as the user.
 
-    def run(s):
-        _managed(s, principal, username)
-        token, secret = identity.create_token(s, username, args["name"], days=args["days"], actor=principal.username)
-        return dict(token_dict(token), token=secret)
-    return in_transaction(db(), run)
+    The user creates their own token at ``POST /api/auth/tokens``; for an integration account the operator
+    runs ``caseflow token create`` on the server, which records the operator.
+    """
+    _admin()
+    raise Forbidden("API令牌只能由用户本人创建（POST /api/auth/tokens）；集成账号的令牌由运维人员在服务器上用 caseflow token create 创建",
+                    "API tokens are issued to their own user only: use POST /api/auth/tokens as that user, "
+                    "or `caseflow token create` on the server")
 
 
 @blp.route("/users/<string:username>/tokens/<int:token_id>", methods=["DELETE"])

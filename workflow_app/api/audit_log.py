@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, func, select
 
-from ..models import AuditEvent, ProcessInstance
+from ..models import AuditEvent
 from ..services import access, audit, personal_data
 from ..services.errors import Forbidden, NotFound
 from ..services.runtime import in_transaction
@@ -37,8 +37,13 @@ def event_dict(e: AuditEvent) -> dict:
 @blp.alt_response(403, schema=ProblemSchema)
 @blp.alt_response(404, schema=ProblemSchema)
 def list_events(args):
-    """Audit events. Administrators see everything; others only the events of one case they can see
-    (filter by ``instance_id`` or ``business_key``)."""
+    """Audit events, with the visibility of cases (docs/security.md §2).
+
+    An event of a case is listed exactly when the caller sees the case; events of no case (logins, users,
+    tokens, deployments) only to administrators — all of them to the administrator of the whole
+    installation, to another administrator those about the users they manage. Non-administrators must
+    filter by one case (``instance_id`` or ``business_key``); a case the caller does not see is a 404.
+    """
     principal = current_principal()
 
     def run(s):
@@ -46,14 +51,13 @@ def list_events(args):
         for key in ("instance_id", "business_key", "entity_type", "entity_id"):
             if args.get(key) is not None:
                 cond.append(getattr(AuditEvent, key) == args[key])
-        if not principal.is_admin:
-            if args.get("instance_id") is None and args.get("business_key") is None:
-                raise Forbidden("请指定要查看的案件", "non-administrators must filter by instance_id or business_key")
-            if args.get("instance_id") is not None:
-                access.visible_instance(s, principal, args["instance_id"])
-            if args.get("business_key") is not None and not access.can_see_case(s, principal, args["business_key"]):
-                raise _hidden()
-        where = and_(*cond) if cond else True
+        if not principal.is_admin and args.get("instance_id") is None and args.get("business_key") is None:
+            raise Forbidden("请指定要查看的案件", "non-administrators must filter by instance_id or business_key")
+        if args.get("instance_id") is not None:
+            access.visible_instance(s, principal, args["instance_id"])
+        if args.get("business_key") is not None and not access.can_see_case(s, principal, args["business_key"]):
+            raise _hidden()
+        where = and_(access.audit_visibility(s, principal), *cond)
         total = s.scalar(select(func.count()).select_from(AuditEvent).where(where))
         rows = s.scalars(select(AuditEvent).where(where).order_by(AuditEvent.id)
                          .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]))
@@ -91,29 +95,34 @@ class VerifyResultSchema(Schema):
 def verify(args):
     """Recompute a case's hash chain and name the first tampered event (``ok`` false).
 
-    Anyone who can see the case may verify its chain; administrators may verify any chain, or all chains
-    when no filter is given.
+    Anyone who can see the case may verify its chain (a hidden case is a 404, for administrators too);
+    a chain by key, or all chains when no filter is given, only the administrator of the whole
+    installation (chain keys name every case).
     """
     principal = current_principal()
 
     def run(s):
         if args.get("instance_id") is not None:
-            instance = access.visible_instance(s, principal, args["instance_id"]) if not principal.is_admin \
-                else s.get(ProcessInstance, args["instance_id"])
-            if instance is None:
-                raise _hidden()
+            instance = access.visible_instance(s, principal, args["instance_id"])
             keys = [audit.chain_key_for(instance.business_key, instance.id)]
         elif args.get("business_key") is not None:
-            if not principal.is_admin and not access.can_see_case(s, principal, args["business_key"]):
+            if not access.can_see_case(s, principal, args["business_key"]):
                 raise _hidden()
             keys = [audit.chain_key_for(args["business_key"], None)]
-        elif args.get("chain") is not None:
-            access.require_admin(principal)
-            keys = [args["chain"]]
         else:
-            access.require_admin(principal)
-            reports = audit.verify_all(s)
-            return {"ok": all(r.ok for r in reports), "chains": [r.as_dict() for r in reports]}
+            _require_installation_admin(s, principal)
+            if args.get("chain") is not None:
+                keys = [args["chain"]]
+            else:
+                reports = audit.verify_all(s)
+                return {"ok": all(r.ok for r in reports), "chains": [r.as_dict() for r in reports]}
         reports = [audit.verify_chain(s, key) for key in keys]
         return {"ok": all(r.ok for r in reports), "chains": [r.as_dict() for r in reports]}
     return in_transaction(db(), run)
+
+
+def _require_installation_admin(s, principal) -> None:
+    access.require_admin(principal)
+    if not access.administers_installation(s, principal):
+        raise Forbidden("只有全系统管理员可以校验全部审计链；请指定本辖区的案件",
+                        "verifying a chain by key or all chains requires administering the whole installation")

@@ -63,15 +63,17 @@ def get_version(process_key, version):
 @blp.route("/deployments", methods=["POST"])
 @blp.arguments(DeploymentUploadSchema, location="files")
 @blp.response(201, DeploymentResultSchema)
+@blp.alt_response(403, schema=ProblemSchema)
 @blp.alt_response(422, schema=ProblemSchema)
 def deploy(_args):
     """Deploy BPMN, DMN and form files (multipart field ``files``, repeatable).
 
     The whole library is validated as it would be after the upload; if anything is wrong nothing is
-    stored and the answer lists each problem with file, line and reason.
+    stored and the answer lists each problem with file, line and reason. Definitions are installation-wide:
+    only a process owner of a top-level bureau deploys (403 otherwise).
     """
     principal = current_principal()
-    access.require_process_owner(principal)
+    in_transaction(db(), lambda s: access.require_can_deploy(s, principal))
     uploads = request.files.getlist("files")
     if not uploads:
         raise DefinitionRejected("没有上传任何文件", "multipart field 'files' is empty", problems=[])

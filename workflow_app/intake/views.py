@@ -98,7 +98,8 @@ def case_dict(session: Session, case: Case, detail: bool = False, names: dict[st
         "jurisdiction": case.jurisdiction, "jurisdiction_name": names.get(case.jurisdiction, case.jurisdiction),
         "process_key": case.process_key, "instance_id": case.instance_id, "status": status, "status_label": status_label,
         "source": case.source, "rules": list(case.rules or []), "urgent": case.urgent, "fast_track": case.fast_track,
-        "criminal_watch": case.criminal_watch, "employer_name": case.employer_name, "summary": case.summary,
+        "criminal_watch": case.criminal_watch, "employer_name": case.employer_name,
+        "summary": personal_data.mask_text(case.summary),
         "acceptance_due_at": case.acceptance_due_at, "opened_at": case.opened_at, "opened_by": case.opened_by,
         "complaint_id": case.complaint_id, "complaint_number": complaint.number if complaint else None,
     }
@@ -184,7 +185,7 @@ def complaint_dict(session: Session, complaint: Complaint, detail: bool = True) 
     ledger = list(session.scalars(select(TransferLedgerEntry).where(TransferLedgerEntry.complaint_id == complaint.id)
                                   .order_by(TransferLedgerEntry.id)))
     out.update({
-        "complainant": {**out["complainant"], "address": complaint.complainant_address},
+        "complainant": {**out["complainant"], "address": personal_data.mask_text(complaint.complainant_address)},
         "facts": {"relationship_disputed": complaint.relationship_disputed, "facts_clear": complaint.facts_clear,
                   "evidence_sufficient": complaint.evidence_sufficient, "dispute_major": complaint.dispute_major,
                   "proceedings": complaint.proceedings, "violation_ongoing": complaint.violation_ongoing,
@@ -194,14 +195,15 @@ def complaint_dict(session: Session, complaint: Complaint, detail: bool = True) 
                   "media_exposure": complaint.media_exposure, "mass_incident": complaint.mass_incident,
                   "employer_absconded": complaint.employer_absconded},
         "worker_breakdown": list(complaint.worker_breakdown or []),
-        "description": complaint.description,
+        "description": personal_data.mask_text(complaint.description),  # free text: numbers masked (reveal: API)
         "claims": [_claim_dict(c, numbers) for c in claims],
         "cases": [case_dict(session, c, names=names) for c in cases],
         "referrals": [_ledger_dict(e, names) for e in ledger if e.kind == "transfer"],
         "notifications": [_ledger_dict(e, names) for e in ledger if e.kind == "notification"],
         "duplicate_links": [_link_dict(session, link, linked_cases.get(link.case_id), names) for link in links],
         "joint_hearing_requests": [
-            {"id": r.id, "reason": r.reason, "opinion": r.opinion, "claims": list(r.claim_codes), "status": r.status,
+            {"id": r.id, "reason": personal_data.mask_text(r.reason), "opinion": personal_data.mask_text(r.opinion),
+             "claims": list(r.claim_codes), "status": r.status,
              "requested_at": r.requested_at, "requested_by": r.requested_by}
             for r in session.scalars(select(JointHearingRequest).where(JointHearingRequest.complaint_id == complaint.id)
                                      .order_by(JointHearingRequest.id))],

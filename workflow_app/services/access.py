@@ -21,19 +21,26 @@ administrators of its bureau or parent city. Only members of the candidate group
 only the assignee completes, delegates (to a member of the same body) or unclaims; only supervisors assign.
 Administrators read; they do not work or assign tasks.
 
-Definitions and users: only process owners deploy; only administrators manage users, within their
-bureau and the districts below it, and never their own memberships.
+Audit events follow the cases: an event tied to a case (an instance, or a business key) is visible exactly
+when that case is. Events tied to no case (logins, users, tokens, deployments) are for administrators: an
+administrator of the whole installation sees them all, any other administrator only those about the users
+they manage (every membership inside their bureau subtree).
+
+Definitions and users: definitions are installation-wide, so only a process owner of a top-level bureau
+(one without a parent) deploys; only administrators manage users, within their bureau and the districts
+below it, never their own memberships, and never granting more than they hold themselves (the
+process-owner role only by an administrator of the whole installation).
 
 Every "may see" check is the SQL condition applied to the one row, so a list, a count, a search and a
 direct fetch can never disagree; hidden rows answer 404 exactly like missing ones.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased, object_session
 
 from .. import clock
-from ..models import Bureau, CaseAccess, ProcessInstance, TaskRow
+from ..models import AuditEvent, Bureau, CaseAccess, Group, Membership, ProcessInstance, TaskRow, User
 from . import audit
 from .errors import Forbidden, Invalid, NotFound
 from .identity import Principal
@@ -166,6 +173,48 @@ def can_see_case(session: Session, p: Principal, business_key: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------
+# Audit events
+# ------------------------------------------------------------------------------------------------
+
+def managed_usernames(scope: set[str]):
+    """SQL: usernames of the users an administrator with bureau ``scope`` manages — every membership of the
+    user lies in ``scope`` (users without any membership yet included, as in the user list)."""
+    outside = (select(Membership.user_id).join(Group, Group.id == Membership.group_id)
+               .where(Group.bureau_code.not_in(sorted(scope))))
+    return select(User.username).where(User.id.not_in(outside))
+
+
+def administers_installation(session: Session, p: Principal) -> bool:
+    """Whether ``p`` administers every bureau (the top-level administrator of a one-city installation)."""
+    if not p.is_admin:
+        return False
+    scope = administered_bureaus(session, p)
+    return not session.scalar(select(Bureau.id).where(Bureau.code.not_in(sorted(scope))).limit(1))
+
+
+def audit_visibility(session: Session, p: Principal):
+    """SQL condition selecting the audit events ``p`` may read (docs/security.md §2, "Audit trail").
+
+    * an event of an instance is visible exactly when the instance is (:func:`instance_visibility`);
+    * an event with a business key but no instance (a registration before its intake process, ledger
+      entries) when an instance with that business key is visible;
+    * an event of no case only to administrators: the administrator of the whole installation sees all of
+      them, another administrator those about a user they manage (``entity_type`` ``user``).
+    """
+    if administers_installation(session, p):
+        return true()
+    seen_instance = exists().where(ProcessInstance.id == AuditEvent.instance_id, instance_visibility(p))
+    seen_key = exists().where(ProcessInstance.business_key == AuditEvent.business_key, instance_visibility(p))
+    clauses = [and_(AuditEvent.instance_id.is_not(None), seen_instance),
+               and_(AuditEvent.instance_id.is_(None), AuditEvent.business_key.is_not(None), seen_key)]
+    if p.is_admin:
+        scope = administered_bureaus(session, p)
+        clauses.append(and_(AuditEvent.instance_id.is_(None), AuditEvent.business_key.is_(None),
+                            AuditEvent.entity_type == "user", AuditEvent.entity_id.in_(managed_usernames(scope))))
+    return or_(*clauses)
+
+
+# ------------------------------------------------------------------------------------------------
 # Grants (transfers make a case visible to the receiving body)
 # ------------------------------------------------------------------------------------------------
 
@@ -212,6 +261,37 @@ def require_process_owner(p: Principal) -> None:
         raise Forbidden("只有流程管理员可以部署流程", "deploying requires the process_owner role")
 
 
+def top_level_bureaus(session: Session) -> set[str]:
+    """Bureaus without a parent (the city of a one-city installation)."""
+    from .identity import parent_map
+    return {code for code, parent in parent_map(session).items() if parent is None}
+
+
+def require_can_deploy(session: Session, p: Principal) -> None:
+    """Definitions are installation-wide (one registry, no bureau column): deploying changes every bureau's
+    processes, so only a process owner of a top-level bureau may deploy (docs/security.md §2)."""
+    require_process_owner(p)
+    if not p.bureaus_with_role("process_owner") & top_level_bureaus(session):
+        raise Forbidden("流程定义全系统通用，只有最高一级（市局）的流程管理员可以部署",
+                        "definitions are installation-wide: deploying requires the process_owner role "
+                        "of a top-level bureau")
+
+
+#: Roles whose rights reach beyond the bureau of the group that carries them (process owners deploy
+#: installation-wide definitions and set numbering schemes): only an administrator of the whole
+#: installation may grant them, so no administrator creates a user with rights larger than their own.
+INSTALLATION_WIDE_ROLES = frozenset({"process_owner"})
+
+
+def require_can_grant(session: Session, p: Principal, group_key: str) -> None:
+    """Refuse a membership that would give rights beyond ``p``'s own scope (the group's bureau being in
+    ``p``'s scope is checked by the caller)."""
+    role = group_key.rsplit("/", 1)[-1] if isinstance(group_key, str) else None
+    if role in INSTALLATION_WIDE_ROLES and not administers_installation(session, p):
+        raise Forbidden("流程管理员的权限覆盖全系统，只有全系统（市局）管理员可以授予该角色",
+                        f"granting {role} requires administering the whole installation")
+
+
 def require_admin(p: Principal) -> None:
     if not p.is_admin:
         raise Forbidden("只有系统管理员可以执行此操作", "this action requires the administrator role")
@@ -237,5 +317,7 @@ def require_can_start(p: Principal, jurisdiction: str, parent_of: dict[str, str 
 __all__ = [
     "task_visibility", "instance_visibility", "can_see_task", "can_see_instance", "visible_instance", "can_see_case",
     "can_claim", "supervises", "may_be_assigned", "may_be_delegated", "grant_case_access", "revoke_case_access",
-    "require_process_owner", "require_admin", "require_can_start", "administered_bureaus",
+    "require_process_owner", "require_admin", "require_can_start", "administered_bureaus", "audit_visibility",
+    "administers_installation", "managed_usernames", "require_can_deploy", "require_can_grant",
+    "top_level_bureaus", "INSTALLATION_WIDE_ROLES",
 ]

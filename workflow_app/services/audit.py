@@ -11,8 +11,9 @@ order and holds them only for the moment of the commit:
 * the event gets ``seq`` = head length + 1, ``prev_hash`` = head hash and ``hash`` = SHA-256 over the
   canonical JSON of its fields and ``prev_hash``; ``(chain_key, seq)`` is unique, so a fork is impossible.
 
-Personal data is masked before it is stored (:func:`personal_data.mask_data`): the audit table is
-append-only for ever and must not become a second register of identity numbers.
+Personal data is masked before it is stored (:func:`personal_data.mask_data` for before/after,
+:func:`personal_data.mask_text` for detail, actor and entity id): the audit table is append-only for
+ever and must not become a second register of identity numbers.
 
 :func:`verify_chain` recomputes a chain and names the first event that does not match.
 """
@@ -88,8 +89,10 @@ def record(session: Session, actor: str, action: str, entity_type: str, entity_i
     """Append an event (chained and inserted when ``session``'s transaction commits)."""
     business_key = _clip(business_key, 100) if business_key else None
     event = AuditEvent(
-        occurred_at=clock.now(), actor=_clip(actor, 64), action=_clip(action, 64),
-        entity_type=_clip(entity_type, 32), entity_id=_clip(entity_id, 64), instance_id=instance_id,
+        # actor and entity id too: a failed login records the name as typed, which may be a phone number
+        occurred_at=clock.now(), actor=_clip(personal_data.mask_text(_clip(actor, 64)), 64), action=_clip(action, 64),
+        entity_type=_clip(entity_type, 32), entity_id=_clip(personal_data.mask_text(_clip(entity_id, 64)), 64),
+        instance_id=instance_id,
         business_key=business_key,
         before=_plain(personal_data.mask_data(before)) if before is not None else None,
         after=_plain(personal_data.mask_data(after)) if after is not None else None,

@@ -15,14 +15,18 @@
   need none (a browser never adds that header by itself). The login form itself is protected by a signed
   double-submit token (:func:`issue_login_csrf` / :func:`check_login_csrf`); the JSON login API requires
   ``application/json``, which a cross-site form cannot send.
+* Redirect targets taken from the request (``?next=`` on the login and language pages) go through
+  :func:`safe_next`: only a same-site path survives, anything else becomes ``/`` (docs/security.md §3).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -205,6 +209,63 @@ def check_csrf(web: WebSession, supplied: str | None) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# Redirect targets
+# ------------------------------------------------------------------------------------------------
+
+#: Longest redirect target kept; anything longer is not a link a page of ours produced.
+MAX_NEXT = 2000
+#: Rounds of percent-decoding looked through (``%252F`` is ``%2F`` is ``/``).
+_DECODE_ROUNDS = 4
+
+
+def _control(ch: str) -> bool:
+    # Control characters (TAB, CR, LF …), line/paragraph separators and invisible format characters:
+    # browsers strip TAB/CR/LF from URLs ("/\t/evil" becomes "//evil"), a CR/LF cannot go into a header
+    # (werkzeug raises, which was a 500), and none of them is in a link this application produces.
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def _unsafe_char(ch: str) -> bool:
+    return ch.isspace() or _control(ch)
+
+
+def safe_next(url: object) -> str:
+    """``url`` if it is a same-site path (``/inbox?tab=mine``), otherwise ``/``.
+
+    Accepted: a string starting with exactly one ``/`` — not ``//`` (scheme-relative: another host),
+    not ``/\\`` nor any backslash (browsers read ``\\`` as ``/``) — without scheme or host, and without
+    control characters or whitespace. The same checks apply to every percent-decoded form of the value
+    (where only a space inside the query is tolerated), so an encoded ``%2F%09%2Fevil.example`` is refused
+    as well. Refused values are not repaired: a target that needs repairing did not come from our pages.
+    """
+    if not isinstance(url, str) or not url or len(url) > MAX_NEXT:
+        return "/"
+    forms, current = [url], url
+    for _ in range(_DECODE_ROUNDS):
+        decoded = unquote(current)
+        if decoded == current:
+            break
+        forms.append(decoded)
+        current = decoded
+    if any(map(_unsafe_char, url)):
+        return "/"
+    for form in forms:
+        # A decoded form may hold a space in its query (``?employer=某%20公司`` from our own links): only
+        # the path part must be free of whitespace; control characters are refused anywhere.
+        path = form.split("?", 1)[0].split("#", 1)[0]
+        if not form.startswith("/") or form.startswith("//") or "\\" in form or any(map(_control, form)) \
+                or any(map(_unsafe_char, path)):
+            return "/"
+        try:
+            parts = urlsplit(form)
+        except ValueError:
+            return "/"
+        if parts.scheme or parts.netloc:
+            return "/"
+    return url
+
+
+# ------------------------------------------------------------------------------------------------
 # Login form CSRF (double submit, signed): for the server-rendered login page
 # ------------------------------------------------------------------------------------------------
 
@@ -229,5 +290,5 @@ def check_login_csrf(secret_key: str, cookie_value: str | None, form_token: str 
         raise CsrfFailed("页面已过期，请刷新登录页后重试", "login form CSRF token missing or invalid")
 
 
-__all__ = ["attempt_login", "authenticate_session", "logout", "check_csrf", "issue_login_csrf", "check_login_csrf",
-           "LoginLocked", "CsrfFailed", "raise_for", "unlock", "lock_state"]
+__all__ = ["safe_next", "attempt_login", "authenticate_session", "logout", "check_csrf", "issue_login_csrf",
+           "check_login_csrf", "LoginLocked", "CsrfFailed", "raise_for", "unlock", "lock_state"]

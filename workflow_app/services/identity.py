@@ -211,7 +211,12 @@ MAX_TOKEN_DAYS = 365
 
 def create_token(session: Session, username: str, name: str, days: int | None = 90,
                  actor: str = "system") -> tuple[ApiToken, str]:
-    """Create a token; returns the row and the secret (shown once, stored only as a hash)."""
+    """Create a token; returns the row and the secret (shown once, stored only as a hash).
+
+    The API issues tokens to the caller's own user only (``actor == username``). Any other issuer — the
+    operator's ``caseflow token create``, demo seeding — is named in the audit event (``issued_by``), so a
+    token someone else minted is always on record as such (docs/security.md §3).
+    """
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
@@ -224,7 +229,11 @@ def create_token(session: Session, username: str, name: str, days: int | None = 
                      created_at=now, expires_at=now + timedelta(days=days) if days else None)
     session.add(token)
     session.flush()
-    audit.record(session, actor, "token.create", "user", username, after={"token": token.prefix, "name": name})
+    after = {"token": token.prefix, "name": name,
+             "expires_at": token.expires_at.isoformat() if token.expires_at else None}
+    if actor != username:
+        after["issued_by"] = actor
+    audit.record(session, actor, "token.create", "user", username, after=after)
     return token, secret
 
 

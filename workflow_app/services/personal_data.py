@@ -1,15 +1,18 @@
 """Personal data (个人信息): identity and phone numbers masked wherever they are listed, exported or logged.
 
 * :func:`mask_id_number` / :func:`mask_phone` mask one value (``4101**********1234``, ``138****5678``).
-* :func:`mask_text` masks ID-number-like and mobile-number-like runs inside free text (summaries,
-  comments, log lines, audit details).
+* :func:`mask_text` masks ID numbers and mobile and landline numbers inside free text (summaries,
+  comments, log lines, audit details), however they are written — spaces, dashes, dots, brackets,
+  full-width digits, ``ID``/``身份证号：``/``+86`` prefixes, area codes (the detector:
+  :func:`intake.identifiers.find_personal_numbers`; docs/security.md §5).
 * :func:`mask_data` masks a JSON-like structure: values under personal keys (:func:`is_personal_key`)
   and personal-looking runs inside every string.
 * :func:`reveal` returns full values to a role entitled to them and appends a ``personal_data.reveal``
   audit event (field names and reason, never the values). Seeing the record itself is the caller's check.
 
 The audit trail stores events already masked (:mod:`services.audit` calls :func:`mask_data`), and
-:class:`MaskingLogFilter` / :func:`install_log_masking` keep full numbers out of log files.
+:class:`MaskingLogFilter` / :func:`install_log_masking` keep full numbers out of log files (messages,
+``extra`` fields and tracebacks).
 
 How a module with its own personal columns (e.g. intake registrations) uses this: serialise lists and
 details with ``mask_id_number(row.id_number)`` / ``mask_phone(row.phone)``; offer a reveal endpoint that
@@ -20,13 +23,13 @@ fields=[...], reason=..., instance_id=..., business_key=...)`` and returns its r
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from ..intake.identifiers import mask_id_number as _mask_id_number
+from ..intake.identifiers import mask_numbers_in_text as _mask_numbers_in_text
 from ..intake.identifiers import mask_phone as _mask_phone
 from .errors import Forbidden, Invalid
 
@@ -41,11 +44,6 @@ REVEAL_ROLES = frozenset({"intake_clerk", "triage_reviewer", "inspector", "audit
 #: Keys whose values are personal data wherever they occur in task data, variables or audit payloads.
 ID_KEYS = frozenset({"id_number", "id_no", "id_card", "identity_number", "id_card_number"})
 PHONE_KEYS = frozenset({"phone", "mobile", "telephone", "tel", "contact_phone", "phone_number", "mobile_number"})
-
-# 18-character resident ID (or the old 15-digit form) and Chinese mobile numbers, not inside longer digit runs.
-_ID_RUN = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-_MOBILE_RUN = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
-_LANDLINE_RUN = re.compile(r"(?<!\d)(0\d{2,3})-(\d{7,8})(?!\d)")
 
 MAX_REASON = 200
 
@@ -80,12 +78,15 @@ def is_personal_key(key: Any) -> bool:
 
 
 def mask_text(text: Any) -> Any:
-    """Mask ID-number and phone-number runs inside free text; non-strings are returned unchanged."""
+    """Mask ID numbers and phone numbers inside free text, whatever way they are written (spaces, dashes,
+    dots, brackets, full-width digits, ``ID``/``身份证号：`` or ``+86``/``0086`` prefixes, area codes:
+    :func:`intake.identifiers.mask_numbers_in_text`); non-strings are returned unchanged."""
     if not isinstance(text, str) or not text:
         return text
-    text = _ID_RUN.sub(lambda m: mask_id_number(m.group(1)), text)
-    text = _MOBILE_RUN.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE_RUN.sub(lambda m: mask_phone(f"{m.group(1)}-{m.group(2)}"), text)
+    try:
+        return _mask_numbers_in_text(text)
+    except Exception:  # noqa: BLE001 - masking never fails open: it hides everything instead
+        return "*" * len(text)
 
 
 def mask_value(key: str, value: Any) -> Any:
@@ -161,7 +162,13 @@ _installed = False
 
 
 def install_log_masking() -> None:
-    """Mask every log record created from now on, whatever logger or handler it goes through."""
+    """Mask every log record created from now on, whatever logger or handler it goes through.
+
+    Two layers: the record factory masks the message (what ``record.getMessage()`` gives to in-memory
+    consumers), and every handler's formatted output is masked too — ``extra`` fields are attached to a
+    record only after the factory ran, and exception tracebacks are formatted by the handler, so only the
+    final text is sure to have passed :func:`mask_text`.
+    """
     global _installed
     if _installed:
         return
@@ -174,6 +181,12 @@ def install_log_masking() -> None:
         return record
 
     logging.setLogRecordFactory(factory)
+    unmasked_format = logging.Handler.format
+
+    def masked_format(self, record):
+        return mask_text(unmasked_format(self, record))
+
+    logging.Handler.format = masked_format  # type: ignore[method-assign]
     _installed = True
 
 

@@ -3,6 +3,10 @@
 A deployment validates the whole library as it would be after the upload (uploaded files replace
 current files of the same name). Only if everything passes are files and new versions stored, in the
 caller's transaction; otherwise nothing changes and every problem is reported with file, line and reason.
+
+Definitions are installation-wide (no bureau column): who may deploy is the caller's check,
+:func:`services.access.require_can_deploy` for the API (process owners of a top-level bureau only,
+docs/security.md §2 "Deploy scope"); the CLI and the start-up sync run as the server's operator.
 """
 from __future__ import annotations
 

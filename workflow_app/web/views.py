@@ -114,12 +114,6 @@ def flash_response(message: str, level: str = "ok", status: int = 200, trigger: 
 # Login, logout, language
 # ------------------------------------------------------------------------------------------------
 
-def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return url_for("web.inbox_page")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     from ..api.auth import _set_cookie, client_ip
@@ -134,7 +128,7 @@ def login():
             outcome = in_transaction(db(), lambda s: auth_web.attempt_login(
                 s, username, password, client_ip(), request.headers.get("User-Agent")))
             auth_web.raise_for(outcome)
-            response = redirect(_safe_next(request.args.get("next")))
+            response = redirect(auth_web.safe_next(request.args.get("next")))
             _set_cookie(response, outcome.secret)
             response.delete_cookie(auth_web.LOGIN_CSRF_COOKIE, path="/login")
             return response
@@ -162,7 +156,7 @@ def logout():
 
 @bp.route("/lang/<string:code>")
 def set_language(code):
-    response = redirect(_safe_next(request.args.get("next")))
+    response = redirect(auth_web.safe_next(request.args.get("next")))
     if code in LANGUAGES:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, path="/", samesite="Lax", httponly=True,
                             secure=current_app.config.get("CASEFLOW_COOKIE_SECURE", True))
