@@ -108,6 +108,8 @@ def _message(exc: Exception) -> str:
 
 #: Task properties that drive a case's statutory clocks (see services/clocks.py).
 CLOCK_PROPERTIES = ("startClock", "stopClock", "suspendClock", "resumeClock", "extendClock")
+#: Every task property this module evaluates as an expression; deployment compiles each (engine/library.py).
+EXPRESSION_PROPERTIES = ("priority", "dueDate", "summary", *CLOCK_PROPERTIES)
 
 
 @dataclass

@@ -41,12 +41,17 @@ _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 class TaskDataError(ValueError):
-    """A value outside the vocabulary; ``path`` names it (``claims[2].amount``), ``reason`` says why."""
+    """A value outside the vocabulary; ``path`` names it (``claims[2].amount``), ``reason`` says why (English),
+    ``message_zh`` says it to a user."""
 
-    def __init__(self, path: str, reason: str):
+    def __init__(self, path: str, reason: str, zh: str = "数据格式不受支持"):
         self.path = path
         self.reason = reason
+        self.message_zh = f"{path}：{zh}" if path else zh
         super().__init__(f"{path}: {reason}" if path else reason)
+
+
+_RESERVED_ZH = f"不能使用保留的键名“{RESERVED_KEY}”"
 
 
 def _join(path: str, key: Any) -> str:
@@ -67,7 +72,7 @@ class _Budget:
         self.left -= units
         if self.left < 0:
             raise TaskDataError(path, f"{self.what} is larger than the limit of {self.limit} units "
-                                      f"(about {self.limit // 1024} KiB of JSON)")
+                                      f"(about {self.limit // 1024} KiB of JSON)", "数据过大")
 
 
 def _walk(value: Any, path: str, depth: int, budget: _Budget, reserved: bool) -> None:
@@ -75,24 +80,24 @@ def _walk(value: Any, path: str, depth: int, budget: _Budget, reserved: bool) ->
     if kind is str:
         budget.spend(len(value) + 2, path)
         if _BAD_TEXT.search(value):
-            raise TaskDataError(path, "text contains a NUL character or an unpaired surrogate")
+            raise TaskDataError(path, "text contains a NUL character or an unpaired surrogate", "文本含有不允许的字符")
         return
     if kind is dict:
         if depth >= MAX_DEPTH:
-            raise TaskDataError(path, f"nested deeper than {MAX_DEPTH} levels")
+            raise TaskDataError(path, f"nested deeper than {MAX_DEPTH} levels", "嵌套层级过深")
         budget.spend(2, path)
         for key, item in value.items():
             if type(key) is not str:
-                raise TaskDataError(path, f"object keys must be text, not {type(key).__name__}")
+                raise TaskDataError(path, f"object keys must be text, not {type(key).__name__}", "键名必须是文本")
             if reserved and key == RESERVED_KEY:
                 raise TaskDataError(_join(path, key), f'the key "{RESERVED_KEY}" is reserved by the workflow '
-                                                      "engine's storage format")
+                                                      "engine's storage format", _RESERVED_ZH)
             budget.spend(len(key) + 1, path)
             _walk(item, _join(path, key), depth + 1, budget, reserved)
         return
     if kind is list or kind is tuple:
         if depth >= MAX_DEPTH:
-            raise TaskDataError(path, f"nested deeper than {MAX_DEPTH} levels")
+            raise TaskDataError(path, f"nested deeper than {MAX_DEPTH} levels", "嵌套层级过深")
         budget.spend(2, path)
         for index, item in enumerate(value):
             budget.spend(1, path)
@@ -100,14 +105,15 @@ def _walk(value: Any, path: str, depth: int, budget: _Budget, reserved: bool) ->
         return
     if kind not in _SCALARS:
         raise TaskDataError(path, f"a value of type {kind.__name__} cannot be task data "
-                                  "(allowed: text, numbers, yes/no, null, lists, objects, dates, times, durations)")
+                                  "(allowed: text, numbers, yes/no, null, lists, objects, dates, times, durations)",
+                            "数据类型不受支持")
     budget.spend(8, path)
     if kind is int and value.bit_length() > MAX_INT_BITS:
-        raise TaskDataError(path, f"integer larger than {MAX_INT_BITS} bits")
+        raise TaskDataError(path, f"integer larger than {MAX_INT_BITS} bits", "数值过大")
     if kind is float and not math.isfinite(value):
-        raise TaskDataError(path, "number is not finite (NaN or infinity)")
+        raise TaskDataError(path, "number is not finite (NaN or infinity)", "数值无效")
     if kind is Decimal and not value.is_finite():
-        raise TaskDataError(path, "decimal is not finite")
+        raise TaskDataError(path, "decimal is not finite", "数值无效")
 
 
 def check_value(value: Any, path: str = "", limit: int = MAX_VALUE_UNITS, reserved: bool = True) -> None:
@@ -124,17 +130,17 @@ def check_variables(data: Any, path: str = "", value_limit: int = MAX_VALUE_UNIT
     (identifiers not starting with ``_`` when ``names``), each value within ``value_limit`` and all of them
     within ``total_limit``."""
     if type(data) is not dict:
-        raise TaskDataError(path, "variables must be an object")
+        raise TaskDataError(path, "variables must be an object", "应为对象")
     total = _Budget(total_limit, "task data")
     for key, value in data.items():
         if type(key) is not str:
-            raise TaskDataError(path, f"variable names must be text, not {type(key).__name__}")
+            raise TaskDataError(path, f"variable names must be text, not {type(key).__name__}", "变量名必须是文本")
         if names and (not key.isidentifier() or key.startswith("_")):
-            raise TaskDataError(_join(path, key) if isinstance(key, str) else path,
-                                "variable names must be identifiers not starting with '_'")
+            raise TaskDataError(_join(path, key), "variable names must be identifiers not starting with '_'",
+                                "变量名不合法")
         if reserved and key == RESERVED_KEY:
             raise TaskDataError(_join(path, key), f'the key "{RESERVED_KEY}" is reserved by the workflow '
-                                                  "engine's storage format")
+                                                  "engine's storage format", _RESERVED_ZH)
         budget = _Budget(value_limit, f"variable {_join(path, key)}")
         _walk(value, _join(path, key), 1, budget, reserved)
         total.spend(value_limit - budget.left + len(key), _join(path, key))
