@@ -517,12 +517,13 @@ class _Pool:
     def __init__(self):
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
         self._count = 0
         self._pid = os.getpid()
 
     def _check_fork(self) -> None:
         if os.getpid() != self._pid:  # a forked copy of the parent: those workers belong to the original
-            self._idle, self._count, self._pid = [], 0, os.getpid()
+            self._idle, self._busy, self._count, self._pid = [], set(), 0, os.getpid()
 
     def acquire(self) -> _Worker:
         deadline = time.monotonic() + sandbox.WALL_BACKSTOP_SECONDS
@@ -532,6 +533,7 @@ class _Pool:
                 while self._idle:
                     worker = self._idle.pop()  # most recently used first: its cached context is warm
                     if worker.alive():
+                        self._busy.add(worker)
                         return worker
                     self._count -= 1
                 if self._count < MAX_WORKERS:
@@ -542,12 +544,15 @@ class _Pool:
                     raise sandbox.ScriptError("all sandbox workers are busy; try again")
                 self._cond.wait(left)
         try:
-            return _Worker()
+            worker = _Worker()
         except BaseException:
             with self._cond:
                 self._count -= 1
                 self._cond.notify()
             raise
+        with self._cond:
+            self._busy.add(worker)
+        return worker
 
     def release(self, worker: _Worker, healthy: bool) -> None:
         if healthy and (not worker.alive() or worker.worn_out()):
@@ -555,6 +560,7 @@ class _Pool:
         if not healthy:
             worker.kill()
         with self._cond:
+            self._busy.discard(worker)
             if os.getpid() != self._pid:
                 return
             if healthy:
@@ -574,6 +580,10 @@ class _Pool:
         with self._cond:
             return self._count
 
+    def busy_pids(self) -> list[int]:
+        with self._cond:
+            return [w.pid for w in self._busy]
+
 
 _POOL = _Pool()
 
@@ -581,6 +591,11 @@ _POOL = _Pool()
 def pool_size() -> int:
     """Workers alive now (idle or busy)."""
     return _POOL.size()
+
+
+def busy_pids() -> list[int]:
+    """Process ids of the workers evaluating something right now (operations, tests)."""
+    return _POOL.busy_pids()
 
 
 def shutdown() -> None:
