@@ -41,7 +41,7 @@ NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 # EXPRESSION_PROPERTIES (from engine/runner.py, the code that evaluates them): every task property whose
 # value is a sandbox expression — priority, dueDate, summary and the clock directives. Each is compiled here.
 
-#: Upper bound on nodes in one process: Spiff's parser recurses along a chain (ENGINE_NOTES).
+#: Upper bound on nodes in one process: Spiff's parser recurses along a chain (docs/sandbox.md, "Engine limits").
 MAX_NODES_PER_PROCESS = 400
 
 

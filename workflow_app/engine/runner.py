@@ -25,7 +25,7 @@ from . import conventions, diagram_functions, sandbox  # noqa: F401 (registers d
 # tests (and the worker) can move time without sleeping.
 spiff_timer.datetime = clock.ClockDateTime
 
-#: Spiff stops iterating a task tree at depth 1000 and then silently stalls (ENGINE_NOTES). Refuse any
+#: Spiff stops iterating a task tree at depth 1000 and then silently stalls (docs/sandbox.md, "Engine limits"). Refuse any
 #: step that would take a workflow near that limit.
 MAX_TASK_DEPTH = 800
 
