@@ -7,6 +7,7 @@ recursion) deploy, and the step that runs them is refused with a 422 without sto
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,107 @@ def test_malformed_api_payloads_get_a_4xx_and_change_nothing(client_for, db, a_t
     assert _counts(db) == before
     detail = inspector.get(f"/api/tasks/{tid}").json
     assert detail["status"] == "open" and detail["draft"] is None
+
+
+STORE_FORM = {"schema": {"type": "object", "properties": {"note": {"type": "string"}, "extra": {"type": "object"},
+                                                          "items": {"type": "array"}}}}
+RECEIVER = ('<bpmn:startEvent id="s" />' + '<bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition '
+            'messageRef="m_in" /></bpmn:intermediateCatchEvent>')
+
+
+def _receiver():
+    from tests.samples import process, user_task
+    return process("t_receive", RECEIVER + user_task("a", "收到") + '<bpmn:endEvent id="e" />',
+                   [("f1", "s", "wait"), ("f2", "wait", "a"), ("f3", "a", "e")], lane_nodes=["a"]).replace(
+        "</bpmn:definitions>", '<bpmn:message id="m_in" name="m_in" /></bpmn:definitions>')
+
+
+def _renamed(files: dict[str, bytes], index: int) -> dict[str, bytes]:
+    """The corpus reuses process and decision ids; one registry holds them all only when each is unique."""
+    import re
+    ids = set()
+    for content in files.values():
+        ids.update(re.findall(rb'<(?:bpmn:process|decision) id="([^"]+)"', content))
+    out = {}
+    for filename, content in files.items():
+        for ident in ids:
+            new = ident + b"_%d" % index
+            content = (content.replace(b'"' + ident + b'"', b'"' + new + b'"')
+                       .replace(b">" + ident + b"<", b">" + new + b"<").replace(b"Defs_" + ident, b"Defs_" + new))
+        out[filename if filename == "t_form.json" else f"{index}_{filename}"] = content
+    return out
+
+
+def test_no_stored_instance_becomes_unloadable_after_the_hostile_corpus(client_for, db):
+    """Run every corpus file and hostile data through every entry, then load every stored instance by the
+    services' load path and read its personal data: none fails (issue 11, part 4)."""
+    from tests.samples import simple
+    from workflow_app.models import OutboxMessage
+    from workflow_app.services import runtime
+    from workflow_app.worker import Worker
+
+    owner, admin, inspector = client_for("owner"), client_for("admin"), client_for("inspector")
+    for index, (name, entry) in enumerate(sorted(MANIFEST.items())):
+        r = upload(owner, _renamed(_files(name), index))
+        if entry["phase"] == "run":
+            assert r.status_code == 201, (name, r.json)
+            for created in r.json["created"]:
+                r = admin.post("/api/instances", json={"process_key": created["process_key"],
+                                                       "business_key": f"EVIL-{name}"[:100], "jurisdiction": "zz-jinshui",
+                                                       "variables": entry.get("variables", {})})
+                assert r.status_code == 422, (name, r.json)
+    r = upload(owner, {"t_store.bpmn": simple("t_store", form="t_store.json"), "t_form.json": form_bytes(),
+                       "t_store.json": json.dumps(STORE_FORM).encode(), "t_receive.bpmn": _receiver()})
+    assert r.status_code == 201, r.json
+    hostile_variables = [{"v": {"typename": "nope"}}, {"v": [{"typename": "datetime", "value": "x"}]},
+                         {"typename": 1}, {"v": {"TypeName": "fine", "kind": "typename"}}]
+    for index, variables in enumerate(hostile_variables):
+        r = admin.post("/api/instances", json={"process_key": "t_store", "business_key": f"V-{index}",
+                                               "jurisdiction": "zz-jinshui", "variables": variables})
+        assert r.status_code in (201, 422), r.json
+    case = admin.post("/api/instances", json={"process_key": "t_store", "business_key": "F-1",
+                                              "jurisdiction": "zz-jinshui",
+                                              "variables": {"id_number": "410102199001011234"}}).json
+    task = case["tasks"][0]["id"]
+    assert inspector.post(f"/api/tasks/{task}/claim").status_code == 200
+    for data in ({"extra": {"typename": "nope"}}, {"items": [{"typename": "UUID", "value": "x"}]}):
+        assert inspector.post(f"/api/tasks/{task}/complete", json={"data": data}).status_code == 422
+    receiver = admin.post("/api/instances", json={"process_key": "t_receive", "business_key": "R-1",
+                                                  "jurisdiction": "zz-jinshui"}).json
+    assert admin.post("/api/messages", json={"name": "m_in", "correlation_key": "R-1",
+                                             "payload": {"v": {"typename": "nope"}}}).status_code == 422
+    # A message queued before the check existed: delivery refuses it (retried, then an incident), the
+    # receiver is untouched.
+    with db.transaction() as s:
+        s.add(OutboxMessage(instance_id=0, message_name="m_in", correlation_key="R-1",
+                            payload=json.dumps({"v": {"typename": "nope"}}), idempotency_key="legacy-1",
+                            status="pending", attempts=0, created_at=datetime.now(timezone.utc)))
+    Worker(db).run_until_idle()
+    # A state stored before the check existed, holding the reserved key: it loads as plain data.
+    with db.transaction() as s:
+        instance = s.get(ProcessInstance, receiver["id"])
+        state = json.loads(instance.state)
+        state.setdefault("data", {})["legacy"] = {"typename": "nope", "inner": {"typename": "date", "value": "bad"}}
+        instance.state = json.dumps(state)
+
+    with db.transaction() as s:
+        instances = list(s.scalars(select(ProcessInstance)))
+        assert len(instances) >= 3
+        for instance in instances:
+            runtime.load_workflow(s, instance)
+    for instance in instances:
+        r = admin.get(f"/api/instances/{instance.id}/personal-data")
+        assert r.status_code == 200, (instance.business_key, r.status_code, r.get_data(as_text=True)[:300])
+        assert admin.get(f"/api/instances/{instance.id}").status_code == 200
+    assert inspector.post(f"/api/tasks/{task}/complete", json={"data": {"note": "好"}}).status_code == 200
+    with db.transaction() as s:
+        legacy = s.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == "legacy-1"))
+        assert legacy.status == "pending" and legacy.attempts == 1 and "reserved" in legacy.last_error
+    assert [t for t in admin.get(f"/api/instances/{receiver['id']}").json["tasks"]] == []  # still waiting
+    # ... and still works: a clean message moves it on, with the legacy data loaded as plain data.
+    assert admin.post("/api/messages", json={"name": "m_in", "correlation_key": "R-1",
+                                             "payload": {"note": "好"}}).status_code == 202
+    Worker(db).run_until_idle()
+    tasks = admin.get(f"/api/instances/{receiver['id']}").json["tasks"]
+    assert [(t["name"], t["status"]) for t in tasks] == [("收到", "open")]
+    assert admin.get("/api/health").json == {"status": "ok"}

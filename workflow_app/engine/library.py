@@ -30,17 +30,18 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from . import conventions, sandbox
+from . import conventions, sandbox, task_data
+from .runner import EXPRESSION_PROPERTIES
 from .xml_safety import MAX_XML_BYTES, DefinitionError, parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
-#: Property names whose values are sandbox expressions.
-EXPRESSION_PROPERTIES = ("priority", "dueDate", "summary")
+# EXPRESSION_PROPERTIES (from engine/runner.py, the code that evaluates them): every task property whose
+# value is a sandbox expression — priority, dueDate, summary and the clock directives. Each is compiled here.
 
-#: Upper bound on nodes in one process: Spiff's parser recurses along a chain (ENGINE_NOTES).
+#: Upper bound on nodes in one process: Spiff's parser recurses along a chain (docs/sandbox.md, "Engine limits").
 MAX_NODES_PER_PROCESS = 400
 
 
@@ -127,6 +128,8 @@ def parse_form(filename: str, content: bytes) -> dict:
     for name in props:
         if name.startswith("_"):
             raise DefinitionError(filename, f"field names may not start with '_' ({name})")
+        if name == task_data.RESERVED_KEY:
+            raise DefinitionError(filename, f"field name '{name}' is reserved by the engine's storage format")
     return form
 
 
@@ -156,8 +159,10 @@ def _lint_expressions(filename: str, root: etree._Element) -> list[DefinitionErr
             check(el, el.text, "exec", tag)
     for el in root.xpath(".//spiffworkflow:messagePayload", namespaces=NS):
         check(el, el.text, "eval", "messagePayload")
+    for el in root.xpath(".//spiffworkflow:processVariableCorrelation/spiffworkflow:expression", namespaces=NS):
+        check(el, el.text, "eval", "correlation expression")
     for tag in ("conditionExpression", "timeDuration", "timeDate", "timeCycle", "loopCardinality",
-                "completionCondition", "loopCondition"):
+                "completionCondition", "loopCondition", "condition", "messagePath", "formalExpression"):
         for el in root.xpath(f".//bpmn:{tag}", namespaces=NS):
             check(el, el.text, "eval", tag)
     for el in root.xpath(".//spiffworkflow:property", namespaces=NS):

@@ -25,7 +25,7 @@ from . import conventions, diagram_functions, sandbox  # noqa: F401 (registers d
 # tests (and the worker) can move time without sleeping.
 spiff_timer.datetime = clock.ClockDateTime
 
-#: Spiff stops iterating a task tree at depth 1000 and then silently stalls (ENGINE_NOTES). Refuse any
+#: Spiff stops iterating a task tree at depth 1000 and then silently stalls (docs/sandbox.md, "Engine limits"). Refuse any
 #: step that would take a workflow near that limit.
 MAX_TASK_DEPTH = 800
 
@@ -108,6 +108,8 @@ def _message(exc: Exception) -> str:
 
 #: Task properties that drive a case's statutory clocks (see services/clocks.py).
 CLOCK_PROPERTIES = ("startClock", "stopClock", "suspendClock", "resumeClock", "extendClock")
+#: Every task property this module evaluates as an expression; deployment compiles each (engine/library.py).
+EXPRESSION_PROPERTIES = ("priority", "dueDate", "summary", *CLOCK_PROPERTIES)
 
 
 @dataclass

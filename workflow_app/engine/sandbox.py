@@ -8,7 +8,10 @@ entries are all Python written by process owners. SpiffWorkflow's default enviro
   ``eval``), plus our own policy: the allocating operators ``*``, ``**``, ``<<`` and ``%``-formatting go
   through size checks, and f-string widths are bounded;
 * run with a curated set of built-ins and functions — never a module object;
-* stopped after a time budget (a trace function checks the deadline on every line and loop iteration).
+* run in a separate, supervised worker process (``engine/sandbox_process.py``): the parent counts the
+  worker's own CPU time and memory and kills it (SIGKILL, which nothing can catch) when a script passes
+  1 s of CPU time or 64 MB of growth; what crosses the process boundary is restricted to the task-data
+  vocabulary (``engine/task_data.py``). See docs/sandbox.md.
 
 ``check_source`` is used at deploy time so that a hostile diagram is refused before it is stored;
 ``RestrictedEnvironment`` is what the workflow's script engine uses at run time.
@@ -18,11 +21,8 @@ from __future__ import annotations
 import ast
 import math
 import operator
-import os
 import re
-import sys
 import threading
-import time
 import types
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -39,17 +39,19 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from .. import clock
 
-#: Wall-clock budget for one script or expression.
-TIME_LIMIT_SECONDS = 1.0
+#: CPU time (the worker process's own user + system time) one script or expression may use.
+CPU_LIMIT_SECONDS = 1.0
+TIME_LIMIT_SECONDS = CPU_LIMIT_SECONDS  # former name
+#: Wall-clock backstop: only a stalled worker (never a slow machine) should ever reach it.
+WALL_BACKSTOP_SECONDS = 60.0
 #: Largest string (characters) or sequence (items) a script may build with one operator.
 MAX_SEQUENCE = 1_000_000
 #: Largest integer (bits) a script may build with ``**`` or ``<<``.
 MAX_INT_BITS = 4096
 #: Largest diagram text we agree to compile.
 MAX_SOURCE_CHARS = 20_000
-#: Largest growth of the process's resident memory while one script runs (checked every few lines).
-MAX_MEMORY_GROWTH = 256 * 1024 * 1024
-_MEMORY_CHECK_EVERY = 64
+#: Largest growth of the worker process's memory while one script or expression runs.
+MAX_MEMORY_GROWTH = 64 * 1024 * 1024
 
 #: Names that must never be looked up even though a variable could carry them.
 FORBIDDEN_NAMES = frozenset({
@@ -68,8 +70,16 @@ class ScriptError(Exception):
     """Diagram text failed: refused at compile time, raised, or exceeded a limit."""
 
 
-class ScriptTimeout(ScriptError):
-    pass
+class ScriptLimitError(ScriptError):
+    """A resource limit was passed: the worker process that ran the text was killed."""
+
+
+class ScriptTimeout(ScriptLimitError):
+    """The text used more CPU time than allowed (or stalled past the wall-clock backstop)."""
+
+
+class ScriptMemoryError(ScriptLimitError):
+    """The text grew its worker process by more than allowed."""
 
 
 class _Policy(RestrictingNodeTransformer):
@@ -240,14 +250,29 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "parse_datetime": _parse_datetime,
 }
 _FUNCTIONS_LOCK = threading.Lock()
+#: The modules that registered functions: a sandbox worker imports them to have the same functions
+#: (functions are never sent across the process boundary; lambdas could not be).
+_FUNCTION_MODULES: set[str] = {__name__}
 
 
 def register_function(name: str, func: Callable[..., Any]) -> None:
-    """Expose ``func`` to diagram text under ``name`` (curated functions only, never modules)."""
+    """Expose ``func`` to diagram text under ``name`` (curated functions only, never modules).
+
+    Call it at import time of a module: the sandbox worker processes import the same module to get the
+    same function."""
     if name.startswith("_") or name in FORBIDDEN_NAMES:
         raise ValueError(f"cannot expose {name!r} to diagrams")
+    module = getattr(func, "__module__", None)
     with _FUNCTIONS_LOCK:
         _FUNCTIONS[name] = func
+        if module and module != "__main__":
+            _FUNCTION_MODULES.add(module)
+
+
+def function_modules() -> tuple[str, ...]:
+    """Modules a sandbox worker must import to offer every registered function."""
+    with _FUNCTIONS_LOCK:
+        return tuple(sorted(_FUNCTION_MODULES))
 
 
 def available_functions() -> dict[str, Callable[..., Any]]:
@@ -299,50 +324,6 @@ def _compiled(source: str, mode: str):
     return result.code
 
 
-def _resident_bytes() -> int | None:
-    """Resident memory of this process (Linux /proc); None where unavailable."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * _PAGE
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def _run_with_deadline(code, namespace: dict, mode: str, limit: float) -> Any:
-    deadline = time.monotonic() + limit
-    base = _resident_bytes()
-    lines = [0]
-
-    def local_trace(frame, event, arg):
-        if time.monotonic() > deadline:
-            raise ScriptTimeout(f"script exceeded its time limit of {limit:g} s")
-        lines[0] += 1
-        if base is not None and lines[0] % _MEMORY_CHECK_EVERY == 0:
-            now = _resident_bytes()
-            if now is not None and now - base > MAX_MEMORY_GROWTH:
-                raise ScriptError(f"script exceeded its memory limit of {MAX_MEMORY_GROWTH // 2**20} MB")
-        return local_trace
-
-    def global_trace(frame, event, arg):
-        # Only diagram code (and functions it defines) is traced; C built-ins are bounded by size guards.
-        if frame.f_code.co_filename == "<diagram>":
-            return local_trace(frame, event, arg)
-        return None
-
-    previous = sys.gettrace()
-    sys.settrace(global_trace)
-    try:
-        if mode == "eval":
-            return eval(code, namespace)  # noqa: S307 - code was compiled by RestrictedPython
-        exec(code, namespace)  # noqa: S102
-        return None
-    finally:
-        sys.settrace(previous)
-
-
 def _namespace(context: dict, external: dict | None) -> dict:
     namespace: dict[str, Any] = dict(_FUNCTIONS)
     namespace.update(external or {})
@@ -353,49 +334,54 @@ def _namespace(context: dict, external: dict | None) -> dict:
     return namespace
 
 
-def evaluate(source: str, context: dict, external: dict | None = None, limit: float = TIME_LIMIT_SECONDS) -> Any:
-    """Evaluate an expression against ``context`` (task data)."""
-    code = _compiled(source, "eval")
-    try:
-        return _run_with_deadline(code, _namespace(context, external), "eval", limit)
-    except ScriptError:
-        raise
-    except RecursionError:
-        raise ScriptError("script recursion is too deep") from None
-    except MemoryError:
-        raise ScriptError("script ran out of memory") from None
+def run_local(source: str, mode: str, context: dict, external: dict | None = None) -> Any:
+    """Run diagram text in *this* process, without resource limits.
 
-
-def execute(source: str, context: dict, external: dict | None = None, limit: float = TIME_LIMIT_SECONDS) -> None:
-    """Run a script; variables it assigns become task data (functions and helpers excluded)."""
-    code = _compiled(source, "exec")
+    Only the sandbox worker process calls this (``engine/sandbox_process.py``), where the supervising parent
+    and the worker's own rlimits bound CPU time and memory; the server never runs diagram text itself.
+    ``eval`` returns the expression's value; ``exec`` returns the task data the script leaves behind.
+    """
+    code = _compiled(source, mode)
     namespace = _namespace(context, external)
     try:
-        _run_with_deadline(code, namespace, "exec", limit)
-    except ScriptError:
-        raise
+        if mode == "eval":
+            return eval(code, namespace)  # noqa: S307 - code was compiled by RestrictedPython
+        exec(code, namespace)  # noqa: S102
     except RecursionError:
         raise ScriptError("script recursion is too deep") from None
-    except MemoryError:
-        raise ScriptError("script ran out of memory") from None
     skip = _RESERVED | set(external or {})
-    for key in list(context):
-        if key not in namespace:
-            del context[key]
+    data: dict[str, Any] = {}
     for key, value in namespace.items():
         if key in skip or key.startswith("_"):
             continue
-        if key in _FUNCTIONS and namespace[key] is _FUNCTIONS[key]:
+        if key in _FUNCTIONS and value is _FUNCTIONS[key]:
             continue
         if callable(value):
             continue  # functions defined by the script are not data
-        context[key] = value
+        data[key] = value
+    return data
+
+
+def evaluate(source: str, context: dict, external: dict | None = None,
+             limit: float = CPU_LIMIT_SECONDS) -> Any:
+    """Evaluate an expression against ``context`` (task data) in a sandbox worker process."""
+    from . import sandbox_process
+    return sandbox_process.run("eval", source, context, external, limit)
+
+
+def execute(source: str, context: dict, external: dict | None = None, limit: float = CPU_LIMIT_SECONDS) -> None:
+    """Run a script in a sandbox worker process; ``context`` becomes the task data the script leaves
+    (variables it assigns or deletes; functions and helpers excluded)."""
+    from . import sandbox_process
+    data = sandbox_process.run("exec", source, context, external, limit)
+    context.clear()
+    context.update(data)
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """SpiffWorkflow script environment backed by the sandbox."""
 
-    def __init__(self, limit: float = TIME_LIMIT_SECONDS):
+    def __init__(self, limit: float = CPU_LIMIT_SECONDS):
         super().__init__({})
         self.limit = limit
 

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
@@ -45,10 +46,37 @@ class StateNotStorable(ValueError):
     """Task data holds a value that has no JSON form (a script produced it)."""
 
 
+#: Typenames of the plain values task data may hold (see engine/task_data.py); the others are Spiff's own.
+VALUE_TYPENAMES = frozenset({"UUID", "datetime", "timedelta", "date", "datetime_clock", "Decimal"})
+
+
+class TolerantRegistry(DefaultRegistry):
+    """Spiff's registry, except that data can never make a stored state unloadable.
+
+    Spiff restores *every* JSON object with a ``typename`` key as a registered object and fails on an
+    unknown name (``None`` is not callable) or a malformed value. Task data is validated at every entry so
+    that such an object is never stored (engine/task_data.py); for what was stored before that, an object
+    whose typename is unknown, or a value type whose fields do not parse, comes back as the plain object it
+    is. Spiff's own structures (specs, tasks, events) still fail loudly: they are not data.
+    """
+
+    def restore(self, val, **kwargs):
+        if type(val) is dict and "typename" in val:
+            typename = val["typename"]
+            if not isinstance(typename, str) or typename not in self.convert_from_dict:
+                return {k: self.restore(v, **kwargs) for k, v in val.items()}
+            if typename in VALUE_TYPENAMES:
+                try:
+                    return super().restore(val, **kwargs)
+                except (TypeError, ValueError, KeyError, ArithmeticError):
+                    return {k: self.restore(v, **kwargs) for k, v in val.items()}
+        return super().restore(val, **kwargs)
+
+
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = SpeclessWorkflowConverter
-    registry = BpmnWorkflowSerializer.configure(config)
+    registry = BpmnWorkflowSerializer.configure(config, TolerantRegistry())
     # Values diagram scripts commonly produce, beyond Spiff's datetime/timedelta/UUID.
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
     registry.register(ClockDateTime, lambda v: {"value": v.isoformat()},

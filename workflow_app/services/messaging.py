@@ -26,7 +26,7 @@ from ..models import Incident, MessageReceipt, MessageSubscription, OutboxMessag
 from . import audit, calendar, registry
 from .errors import DomainError, Invalid
 from .identity import SYSTEM, Principal
-from .runtime import in_transaction, load_workflow, persist_step, start_instance
+from .runtime import check_task_data, in_transaction, load_workflow, persist_step, start_instance
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ def send(session: Session, principal: Principal, name: str, correlation_key: str
                                             for k in payload):
         raise Invalid("消息内容格式不正确", "payload must be an object with identifier keys",
                       errors={"payload": "消息内容格式不正确"})
+    check_task_data(payload, "payload")
     row = OutboxMessage(instance_id=source_instance_id or 0, message_name=name,
                         correlation_key=(correlation_key or "")[:300],
                         payload=json.dumps(payload, ensure_ascii=False, default=str),
@@ -119,6 +120,9 @@ def _deliver_to(session: Session, message: OutboxMessage, instance_id: int, payl
     version, _loaded, workflow = load_workflow(session, instance)
     if not runner.waits_for_message(workflow, message.message_name):
         return False
+    # The payload becomes the receiver's task data: the same check as any other entry (a row queued before
+    # the check existed fails here, is retried and becomes an incident instead of spoiling the receiver).
+    check_task_data(payload if isinstance(payload, dict) else {"value": payload}, "payload", names=False)
     step = runner.StepLog()
     runner.deliver_message(workflow, message.message_name, payload, step)
     persist_step(session, instance, version, workflow, step, SYSTEM)

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..db import Database
-from ..engine import runner, serialization
+from ..engine import runner, serialization, task_data
 from ..models import (Bureau, MessageSubscription, OutboxMessage, ProcessInstance, ProcessVersion, TaskRow,
                       TimerRow)
 from . import access, audit, calendar, clocks, forms, identity, registry
@@ -71,7 +71,18 @@ def _check_variables(variables: dict) -> dict:
                       errors={"variables": f"变量名不合法：{', '.join(map(str, bad))}"})
     if len(json.dumps(variables, ensure_ascii=False, default=str)) > MAX_VARIABLES_BYTES:
         raise Invalid("流程变量过大", "variables exceed 256 KiB", errors={"variables": "数据过大"})
+    check_task_data(variables, "variables")
     return variables
+
+
+def check_task_data(data: dict, field: str, names: bool = True) -> None:
+    """Refuse values the instance could not store and load again (docs/sandbox.md, "Task data"): the one
+    check every entry uses — start variables, form data, message payloads. The error names the field."""
+    try:
+        task_data.check_variables(data, field, value_limit=task_data.MAX_TASK_DATA_UNITS, names=names)
+    except task_data.TaskDataError as exc:
+        raise Invalid(f"数据不合法：{exc.message_zh}", f"{exc.path}: {exc.reason}",
+                      errors={exc.path or field: exc.message_zh}) from None
 
 
 def start_instance(session: Session, principal: Principal, process_key: str, business_key: str,
@@ -165,6 +176,7 @@ def complete_task(session: Session, principal: Principal, task_id: str, data: di
     if form is None:
         raise ProcessFailed("任务表单缺失", f"form {row.form!r} not in version {version.id}")
     data = forms.validate(form, data)
+    check_task_data(data, "data", names=False)
 
     # Compare-and-set: exactly one completer passes; on PostgreSQL the row lock also orders it against
     # a concurrent reassignment.
