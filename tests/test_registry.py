@@ -101,6 +101,8 @@ BAD_DEFINITIONS = [
                                          [("f1", "s", "g"), ("f2", "g", "e", "__import__('os')")])}, "c.bpmn", "__import__"),
     ("bad property expression", {"p.bpmn": simple(extra_props='<spiffworkflow:property name="priority" value="getattr(x, \'y\')" />')},
      "p.bpmn", "getattr"),
+    ("sameAssigneeAs unknown task", {"sa.bpmn": simple(extra_props='<spiffworkflow:property name="sameAssigneeAs" value="ghost" />')},
+     "sa.bpmn", "sameAssigneeAs"),
 ]
 
 

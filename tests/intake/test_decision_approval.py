@@ -76,7 +76,8 @@ def test_a_refused_decision_goes_back_to_the_handler_with_the_reasons(as_user, b
     assert detail["status"] == "open"
     assert [t["name"] for t in detail["open_tasks"]] == [handler_task]
     back = open_task(handler, number, handler_task)
-    assert back["assignee"] is None and back["candidate_group"].startswith("zz-jinshui/")
+    # back to the person who handled it (sameAssigneeAs), not to the group's queue
+    assert back["assignee"] == handler_name and back["candidate_group"].startswith("zz-jinshui/")
     assert "【审批退回·第1次】退回理由：证据不足，请补充询问笔录和工资表" in back["summary"]
     assert "退回理由：证据不足" in ok(handler.get(f"/api/tasks/{back['id']}"))["summary"]
     assert approval_task not in [t["name"] for t in ok(approver.get(f"/api/tasks?business_key={number}&status=open"))["items"]]

@@ -302,7 +302,7 @@ def _build_bundle(parser, process_id, files, roots, forms, decision_files, proce
         for task_spec in spec_obj.task_specs.values():
             line = _line_of(root, task_spec.bpmn_id if hasattr(task_spec, "bpmn_id") else None)
             if getattr(task_spec, "manual", False):
-                _check_user_task(task_spec, spec_file, line, forms, used_forms)
+                _check_user_task(task_spec, spec_file, line, forms, used_forms, spec_obj)
         for el in root.xpath("//bpmn:process[@id=$id]//spiffworkflow:calledDecisionId", namespaces=NS,
                              id=spec_obj.name):
             ref = (el.text or "").strip()
@@ -330,7 +330,7 @@ def _line_of(root, element_id):
     return found[0].sourceline if found else None
 
 
-def _check_user_task(task_spec, filename, line, forms, used_forms):
+def _check_user_task(task_spec, filename, line, forms, used_forms, process_spec):
     label = f"task '{task_spec.bpmn_name or task_spec.bpmn_id}'"
     group = conventions.candidate_group_of(task_spec)
     if group is None:
@@ -345,3 +345,10 @@ def _check_user_task(task_spec, filename, line, forms, used_forms):
     if form_name not in forms:
         raise DefinitionError(filename, f"{label} uses form '{form_name}', which does not exist", line)
     used_forms[form_name] = forms[form_name]
+    same = conventions.task_properties(task_spec).get("sameAssigneeAs")
+    if same:
+        target = next((t for t in process_spec.task_specs.values()
+                       if getattr(t, "bpmn_id", None) == same and getattr(t, "manual", False)), None)
+        if target is None:
+            raise DefinitionError(filename, f"{label}: sameAssigneeAs names '{same}', which is not a user task "
+                                            f"of the same process", line)

@@ -53,6 +53,8 @@ class ReadyTask:
     priority: int
     due_at: datetime | None
     summary: str | None
+    #: ``sameAssigneeAs`` property: the diagram id of a task whose last handler gets this task again.
+    same_assignee_as: str | None = None
 
 
 @dataclass
@@ -268,6 +270,7 @@ def describe_ready_task(task) -> ReadyTask:
         priority=priority,
         due_at=due_at,
         summary=summary,
+        same_assignee_as=props.get("sameAssigneeAs") or None,
     )
 
 

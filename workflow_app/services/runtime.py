@@ -22,8 +22,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clock
 from ..db import Database
 from ..engine import runner, serialization, task_data
-from ..models import (Bureau, MessageSubscription, OutboxMessage, ProcessInstance, ProcessVersion, TaskRow,
-                      TimerRow)
+from ..models import (Bureau, Group, Membership, MessageSubscription, OutboxMessage, ProcessInstance,
+                      ProcessVersion, TaskRow, TimerRow, User)
 from . import access, audit, calendar, clocks, forms, identity, registry
 from .errors import Conflict, Forbidden, Invalid, NotFound, ProcessFailed
 from .identity import Principal
@@ -239,6 +239,24 @@ def _require_open(row: TaskRow) -> None:
         raise Conflict("任务已办结或已取消", f"task is {row.status}")
 
 
+def _returning_handler(session: Session, instance_id: int, spec_name: str | None, group_key: str) -> str | None:
+    """Who handled ``spec_name`` last in this instance, while still an active member of the group: a task
+    sent back (e.g. a refused approval, docs/procedures.md) returns to the person who worked it, not to
+    the group's queue. None when the task was never completed or its handler has left the group."""
+    if not spec_name:
+        return None
+    username = session.scalar(
+        select(TaskRow.completed_by).where(TaskRow.instance_id == instance_id, TaskRow.task_spec == spec_name,
+                                           TaskRow.status == "completed")
+        .order_by(TaskRow.step.desc(), TaskRow.completed_at.desc()).limit(1))
+    if not username:
+        return None
+    member = session.scalar(
+        select(User.id).join(Membership, Membership.user_id == User.id).join(Group, Group.id == Membership.group_id)
+        .where(User.username == username, User.is_active.is_(True), Group.key == group_key))
+    return username if member is not None else None
+
+
 def _project(session: Session, instance: ProcessInstance, version: ProcessVersion, workflow,
              parents: dict[str, str | None]) -> None:
     """Rewrite this instance's projections from the workflow's current state."""
@@ -265,10 +283,12 @@ def _project(session: Session, instance: ProcessInstance, version: ProcessVersio
         group = ready.group
         key = group.resolve(instance.jurisdiction, parents)
         bureau, body, role = key.split("/")
+        assignee = _returning_handler(session, instance.id, ready.same_assignee_as, key)
         session.add(TaskRow(
             id=ready.id, instance_id=instance.id, process_key=instance.process_key, process_name=version.name,
             process_version_id=version.id, task_spec=ready.spec_name, name=ready.name, form=ready.form,
-            candidate_group=key, bureau=bureau, body=body, role=role, assignee=None, owner=None,
+            candidate_group=key, bureau=bureau, body=body, role=role, assignee=assignee,
+            claimed_at=now if assignee else None, owner=None,
             priority=ready.priority, due_at=ready.due_at, created_at=now, step=instance.lock_version, status="open",
             business_key=instance.business_key, employer_name=instance.employer_name,
             summary=ready.summary or instance.summary, row_version=1))
