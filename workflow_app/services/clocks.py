@@ -230,6 +230,15 @@ def _claim(session: Session, row: StatutoryClockRow, column, now: datetime) -> b
     return result.rowcount == 1
 
 
+def _claimed_due_rows(session: Session, instant, done_marker, now, limit: int) -> list[StatutoryClockRow]:
+    """Running clocks whose ``instant`` (reminder or due) has passed and whose ``done_marker`` is unset,
+    each claimed for this worker (row lock + compare-and-set), so a reminder or escalation fires once."""
+    rows = session.scalars(select(StatutoryClockRow).where(
+        StatutoryClockRow.status == "running", instant.is_not(None), instant < now, done_marker.is_(None))
+        .order_by(instant).limit(limit).with_for_update(skip_locked=True)).all()
+    return [row for row in rows if _claim(session, row, done_marker, now)]
+
+
 def remind_due(db, limit: int = 100) -> int:
     """Clocks whose reminder instant passed: tell the holders of the case's open tasks, once per due date."""
     from . import notifications
@@ -240,14 +249,8 @@ def remind_due(db, limit: int = 100) -> int:
         from . import calendar
         calendar.refresh(session)
         now = clock.now()
-        rows = session.scalars(select(StatutoryClockRow).where(
-            StatutoryClockRow.status == "running", StatutoryClockRow.remind_at.is_not(None),
-            StatutoryClockRow.remind_at < now, StatutoryClockRow.reminded_at.is_(None))
-            .order_by(StatutoryClockRow.remind_at).limit(limit).with_for_update(skip_locked=True)).all()
         done = 0
-        for row in rows:
-            if not _claim(session, row, StatutoryClockRow.reminded_at, now):
-                continue
+        for row in _claimed_due_rows(session, StatutoryClockRow.remind_at, StatutoryClockRow.reminded_at, now, limit):
             if row.due_at is not None and row.due_at <= now:
                 continue  # already due (the worker was stopped, or the clock started late): escalation tells
             done += 1
@@ -272,14 +275,8 @@ def escalate_due(db, limit: int = 100) -> int:
 
     def run(session: Session) -> int:
         now = clock.now()
-        rows = session.scalars(select(StatutoryClockRow).where(
-            StatutoryClockRow.status == "running", StatutoryClockRow.due_at.is_not(None),
-            StatutoryClockRow.due_at < now, StatutoryClockRow.escalated_at.is_(None))
-            .order_by(StatutoryClockRow.due_at).limit(limit).with_for_update(skip_locked=True)).all()
         done = 0
-        for row in rows:
-            if not _claim(session, row, StatutoryClockRow.escalated_at, now):
-                continue
+        for row in _claimed_due_rows(session, StatutoryClockRow.due_at, StatutoryClockRow.escalated_at, now, limit):
             done += 1
             heads: dict[str, list[str]] = {}
             for task in _open_tasks(session, row.instance_id):
