@@ -128,7 +128,7 @@ def get_transfer(transfer_id):
 @blp.alt_response(404, schema=ProblemSchema)
 @blp.alt_response(422, schema=ProblemSchema)
 def create_police_transfer(args, case_id):
-    """Start the transfer of an inspection case to the police (RULES.md §9): the thresholds and the
+    """Start the transfer of an inspection case to the police (docs/collaboration.md §3): the thresholds and the
     preconditions are checked by the diagram; an ineligible case answers 201 with status ``not_eligible``
     and the reasons."""
     principal = current_principal()

@@ -1,4 +1,4 @@
-"""Inter-agency collaboration (RULES.md §7–§10; docs/collaboration.md).
+"""Inter-agency collaboration (docs/collaboration.md).
 
 Importing the package registers its number kinds with the intake numbering service and the synchronous
 message handlers of its diagrams (``transfer_event``, ``hearing_event``, ``meeting_event``).

@@ -1,4 +1,4 @@
-"""Emergencies and supervised handling (RULES.md §8).
+"""Emergencies and supervised handling (docs/collaboration.md §4, §6).
 
 * :func:`declare` — an emergency on a case (media exposure, mass incident, serious social impact): the case
   becomes urgent (arbitration: fast track, 快立快审快结), its open tasks move to the top of every inbox, and

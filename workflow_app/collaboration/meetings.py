@@ -1,4 +1,4 @@
-"""Quarterly liaison meetings (联席办公会议, RULES.md §10): agenda from live data, minutes, action items,
+"""Quarterly liaison meetings (联席办公会议, docs/collaboration.md §5): agenda from live data, minutes, action items,
 and the quarterly timer start.
 
 The engine has no process-level timer start service, so the quarterly start is a small schedule: one

@@ -1,4 +1,4 @@
-"""Transfer to the police of a suspected refusal to pay labour remuneration (RULES.md §9).
+"""Transfer to the police of a suspected refusal to pay labour remuneration (docs/collaboration.md §3).
 
 ``police_transfer.bpmn`` holds the procedure and its deadlines (``criminal_thresholds.dmn`` per province,
 ``police_deadlines.dmn`` per step). This module starts it from an inspection case and keeps the ledger row

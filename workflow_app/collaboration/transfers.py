@@ -1,4 +1,4 @@
-"""Transfers (移送), notifications (通报) and assistance requests (协助请求) between bodies (RULES.md §7).
+"""Transfers (移送), notifications (通报) and assistance requests (协助请求) between bodies (docs/collaboration.md §1).
 
 A request is an instance of ``transfer_send`` (business key = the transfer number, jurisdiction = the case's
 bureau). The sending body's liaison officer packages it; the request travels as the message

@@ -1,4 +1,4 @@
-"""Intake (综合执法维权服务大厅 / 受理窗口): where every case starts (RULES.md §3, docs/intake.md).
+"""Intake (综合执法维权服务大厅 / 受理窗口): where every case starts (docs/intake.md).
 
 * `identifiers` — validation, normalisation and masking of 统一社会信用代码, 居民身份证号码 and phone numbers
   (pure standard-library code, no database or Flask);

@@ -4,7 +4,7 @@
 
 1. the caller must be an intake clerk (受理员); the window is the bureau of their intake group (any window
    may receive a complaint about any employer of the same city: "一点举报投诉、全市联动受理");
-2. :func:`validate` checks every field of RULES.md §3 and collects *all* problems, each with a Chinese
+2. :func:`validate` checks every field of docs/intake.md and collects *all* problems, each with a Chinese
    message under its field path (``complainant.id_number``, ``claims[1].amount``); one problem means a
    422 and nothing is saved;
 3. the complaint number is issued (:mod:`.numbering`) and the registration and its claims are stored;

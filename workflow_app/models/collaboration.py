@@ -1,4 +1,4 @@
-"""Inter-agency collaboration (RULES.md §7–§10): transfers between bodies through the liaison officers,
+"""Inter-agency collaboration (docs/collaboration.md): transfers between bodies through the liaison officers,
 notifications and assistance requests, police transfers, joint hearings, quarterly liaison meetings,
 supervised handling.
 
