@@ -93,33 +93,46 @@ def fire_instance_timers(db: Database, instance_id: int) -> bool:
                     link=notifications.case_link(instance.id))
         return True
 
+    return _run_job(db, run, lambda error: _record_failure(db, instance_id, error),
+                    f"timer job for instance {instance_id}")
+
+
+def _run_job(db: Database, run, record_failure, what: str) -> bool:
+    """Run one job in its own transaction; a failure is recorded (retry with backoff, then an incident)
+    and answered with False — a job must never kill the worker."""
     try:
         return in_transaction(db, run)
     except (runner.EngineError, DomainError) as exc:
-        _record_failure(db, instance_id, str(getattr(exc, "detail", exc)))
-    except Exception as exc:  # a job must never kill the worker; the failure is recorded and retried
-        log.exception("timer job for instance %s failed", instance_id)
-        _record_failure(db, instance_id, f"{type(exc).__name__}: {exc}")
+        record_failure(str(getattr(exc, "detail", exc)))
+    except Exception as exc:
+        log.exception("%s failed", what)
+        record_failure(f"{type(exc).__name__}: {exc}")
     return False
+
+
+def _count_failure(session: Session, row, kind: str, instance_id: int, error: str, now) -> None:
+    """One more failed attempt of a job row (timer or recompute job): back off, or after MAX_ATTEMPTS open
+    an incident that an administrator retries."""
+    row.attempts += 1
+    row.last_error = error[:4000]
+    if row.attempts < MAX_ATTEMPTS:
+        row.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS * 2 ** (row.attempts - 1))
+        return
+    row.status = "incident"
+    instance = session.get(ProcessInstance, instance_id)
+    business_key = instance.business_key if instance else None
+    session.add(Incident(kind=kind, ref_id=row.id, instance_id=instance_id, business_key=business_key,
+                         error=error[:4000], attempts=row.attempts, created_at=now))
+    audit.record(session, SYSTEM.username, "incident.open", kind, row.id, instance_id=instance_id,
+                 business_key=business_key, after={"error": error[:500]})
 
 
 def _record_failure(db: Database, instance_id: int, error: str) -> None:
     def run(session: Session) -> None:
         now = clock.now()
-        instance = session.get(ProcessInstance, instance_id)
         for timer in session.scalars(select(TimerRow).where(TimerRow.instance_id == instance_id,
                                                             _due_condition(now))):
-            timer.attempts += 1
-            timer.last_error = error[:4000]
-            if timer.attempts >= MAX_ATTEMPTS:
-                timer.status = "incident"
-                session.add(Incident(kind="timer", ref_id=timer.id, instance_id=instance_id,
-                                     business_key=instance.business_key if instance else None, error=error[:4000],
-                                     attempts=timer.attempts, created_at=now))
-                audit.record(session, SYSTEM.username, "incident.open", "timer", timer.id, instance_id=instance_id,
-                             business_key=instance.business_key if instance else None, after={"error": error[:500]})
-            else:
-                timer.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS * 2 ** (timer.attempts - 1))
+            _count_failure(session, timer, "timer", instance_id, error, now)
     in_transaction(db, run)
 
 
@@ -291,14 +304,8 @@ def recompute_instance(db: Database, job_id: int) -> bool:
         job.status, job.done_at = "done", now
         return True
 
-    try:
-        return in_transaction(db, run)
-    except (runner.EngineError, DomainError) as exc:
-        _record_recompute_failure(db, job_id, str(getattr(exc, "detail", exc)))
-    except Exception as exc:  # a job must never kill the worker; the failure is recorded and retried
-        log.exception("recompute job %s failed", job_id)
-        _record_recompute_failure(db, job_id, f"{type(exc).__name__}: {exc}")
-    return False
+    return _run_job(db, run, lambda error: _record_recompute_failure(db, job_id, error),
+                    f"recompute job {job_id}")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -311,18 +318,7 @@ def _record_recompute_failure(db: Database, job_id: int, error: str) -> None:
         job = session.get(DeadlineRecompute, job_id)
         if job is None or job.status != "pending":
             return
-        job.attempts += 1
-        job.last_error = error[:4000]
-        if job.attempts >= MAX_ATTEMPTS:
-            job.status = "incident"
-            instance = session.get(ProcessInstance, job.instance_id)
-            business_key = instance.business_key if instance else None
-            session.add(Incident(kind="recompute", ref_id=job.id, instance_id=job.instance_id, business_key=business_key,
-                                 error=error[:4000], attempts=job.attempts, created_at=now))
-            audit.record(session, SYSTEM.username, "incident.open", "recompute", job.id, instance_id=job.instance_id,
-                         business_key=business_key, after={"error": error[:500]})
-        else:
-            job.next_attempt_at = now + timedelta(seconds=BACKOFF_SECONDS * 2 ** (job.attempts - 1))
+        _count_failure(session, job, "recompute", job.instance_id, error, now)
     in_transaction(db, run)
 
 
