@@ -29,10 +29,10 @@ HTTP_SERVERS = 4
 def create_users(db, names: list[str], group_key: str) -> dict[str, str]:
     """Users in ``group_key`` with fixed bearer tokens (bulk, for benchmarks); returns name -> token."""
     from sqlalchemy import select
-    from workflow_app import clock
-    from workflow_app.models import ApiToken, Group, Membership, User
-    from workflow_app.services import identity
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform import clock
+    from workflow_app.platform.persistence.models import ApiToken, Group, Membership, User
+    from workflow_app.platform.identity import directory as identity
+    from workflow_app.platform.persistence.database import in_transaction
     tokens = {}
 
     def run(s):
@@ -53,9 +53,10 @@ def create_users(db, names: list[str], group_key: str) -> dict[str, str]:
 
 def new_task(db, n: int) -> str:
     from sqlalchemy import select
-    from workflow_app.models import TaskRow
-    from workflow_app.services import identity, runtime
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.persistence.models import TaskRow
+    from workflow_app.platform.identity import directory as identity
+    from workflow_app.platform.runtime import instances as runtime
+    from workflow_app.platform.persistence.database import in_transaction
 
     def run(s):
         admin = identity.principal_by_username(s, "admin")
@@ -68,11 +69,11 @@ def new_task(db, n: int) -> str:
 
 def _claimer_services(url, task_id, username, barrier, results):
     from sqlalchemy import text
-    from workflow_app.db import Database
-    from workflow_app.services import inbox
-    from workflow_app.services.errors import Conflict
-    from workflow_app.services.identity import Principal
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.persistence.database import Database
+    from workflow_app.platform.tasks import inbox
+    from workflow_app.platform.errors import Conflict
+    from workflow_app.platform.identity.directory import Principal
+    from workflow_app.platform.persistence.database import in_transaction
     db = Database(url)
     with db.engine.connect() as conn:  # connected before the start signal
         conn.execute(text("SELECT 1"))
@@ -104,8 +105,8 @@ def _claimer_http(base_urls, task_id, username, token, barrier, results, index):
 
 def _verify(db, task_id: str, winners: list[str]) -> dict:
     from sqlalchemy import func, select
-    from workflow_app.models import AuditEvent, TaskRow
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.persistence.models import AuditEvent, TaskRow
+    from workflow_app.platform.persistence.database import in_transaction
 
     def run(s):
         row = s.get(TaskRow, task_id)
@@ -138,7 +139,7 @@ def _summarise(rounds: list[dict]) -> dict:
 
 
 def run(sizes: Sizes, tmp: Path) -> dict:
-    from workflow_app import demo
+    from workflow_app.entrypoints import demo
     ctx = mp.get_context("fork")
     n = sizes.d_claimers
     result: dict = {"claimers": n}

@@ -206,8 +206,8 @@ def database(kind: str, suffix: str, tmp: Path, keep: bool = False):
 
 def make_app(url: str):
     """The application against ``url`` with the benchmark library only (schema created, library deployed)."""
-    from workflow_app import create_app
-    from workflow_app.config import Settings
+    from workflow_app.entrypoints.app import create_app
+    from workflow_app.entrypoints.config import Settings
     return create_app(Settings(database_url=url, secret_key="bench", library_folders=[LIBRARY]))
 
 
@@ -275,7 +275,7 @@ def start_gunicorn(url: str, logdir: Path, workers: int = 1, extra: list[str] | 
     gunicorn = shutil.which("gunicorn", path=str(VENV_BIN)) or "gunicorn"
     log_path = logdir / f"gunicorn_{port}.log"
     cmd = [gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120", "--graceful-timeout", "5",
-           *(extra or []), "workflow_app:create_app()"]
+           *(extra or []), "workflow_app.entrypoints.app:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(url), stdout=open(log_path, "wb"), stderr=subprocess.STDOUT)
     server = Server(proc, port, log_path, "gunicorn")
     wait_http(server)

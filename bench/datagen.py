@@ -245,11 +245,11 @@ class Generator:
 def seed_org(db, org: Org, token_users: list[str]) -> dict[str, str]:
     """Bureaus, bodies, groups (through the services); users with memberships and API tokens for
     ``token_users`` (bulk ORM). Returns username -> bearer token."""
-    from workflow_app import clock
-    from workflow_app.models import ApiToken, Membership, User
-    from workflow_app.models import Group
-    from workflow_app.services import identity
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform import clock
+    from workflow_app.platform.persistence.models import ApiToken, Membership, User
+    from workflow_app.platform.persistence.models import Group
+    from workflow_app.platform.identity import directory as identity
+    from workflow_app.platform.persistence.database import in_transaction
     from sqlalchemy import select
 
     def run(s):
@@ -286,9 +286,9 @@ def seed_org(db, org: Org, token_users: list[str]) -> dict[str, str]:
 
 def _versions(db) -> dict[str, int]:
     """One fake deployed version per process key the rows reference (the inbox never loads specs)."""
-    from workflow_app import clock
-    from workflow_app.models import Deployment, ProcessVersion
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform import clock
+    from workflow_app.platform.persistence.models import Deployment, ProcessVersion
+    from workflow_app.platform.persistence.database import in_transaction
 
     def run(s):
         dep = Deployment(deployed_at=clock.now(), deployed_by="bench", source="bench", files="[]")
@@ -313,7 +313,7 @@ def _sqlite_dt(value):
 def load(db, gen: Generator, progress=None) -> Generated:
     """Bulk-load instances and task rows into ``db`` (schema must exist); returns the summary."""
     from sqlalchemy import text
-    from workflow_app.models import ProcessInstance, TaskRow
+    from workflow_app.platform.persistence.models import ProcessInstance, TaskRow
     gen.version_ids = _versions(db)
     table = TaskRow.__table__
     indexes = list(table.indexes)

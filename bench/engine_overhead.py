@@ -43,7 +43,7 @@ def _plain_engine(with_functions: bool):
     if not with_functions:
         return PythonScriptEngine()
     # Library diagrams call the curated deadline functions in scripts: give the plain engine the same names.
-    from workflow_app.engine import sandbox
+    from workflow_app.platform.engine import sandbox
     return PythonScriptEngine(environment=TaskDataEnvironment(dict(sandbox.available_functions())))
 
 
@@ -63,7 +63,7 @@ def raw_case(spec, subs, engine) -> float:
 
 
 def sandboxed_case(loaded, serialize: bool) -> float:
-    from workflow_app.engine import runner, serialization
+    from workflow_app.platform.engine import runner, serialization
     t0 = time.perf_counter()
     wf = runner.new_workflow(loaded.spec, loaded.subprocess_specs)
     wf.task_tree.data.update(START_VARS)
@@ -83,8 +83,8 @@ def sandboxed_case(loaded, serialize: bool) -> float:
 
 class ServicePath:
     def __init__(self, db, process_key: str, jurisdiction: str = "zz-jinshui", complete_data=None):
-        from workflow_app.services import identity
-        from workflow_app.services.runtime import in_transaction
+        from workflow_app.platform.identity import directory as identity
+        from workflow_app.platform.persistence.database import in_transaction
         self.db = db
         self.key = process_key
         self.jurisdiction = jurisdiction
@@ -96,9 +96,10 @@ class ServicePath:
 
     def case(self) -> dict:
         from sqlalchemy import select
-        from workflow_app.models import TaskRow
-        from workflow_app.services import inbox, runtime
-        from workflow_app.services.runtime import in_transaction
+        from workflow_app.platform.persistence.models import TaskRow
+        from workflow_app.platform.tasks import inbox
+        from workflow_app.platform.runtime import instances as runtime
+        from workflow_app.platform.persistence.database import in_transaction
         self.n += 1
         n = self.n
         worker = self.workers[n % 2]
@@ -120,7 +121,7 @@ class ServicePath:
 
 def floor_case(db) -> float:
     from sqlalchemy import text
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.persistence.database import in_transaction
     t0 = time.perf_counter()
     for _ in range(3):
         in_transaction(db, lambda s: s.execute(text("UPDATE bureau SET name = name WHERE code = 'zz'")))
@@ -137,8 +138,9 @@ def _statements_per_case(db, path) -> dict:
         counts[current[0]] += 1
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        from workflow_app.services import inbox, runtime
-        from workflow_app.services.runtime import in_transaction
+        from workflow_app.platform.tasks import inbox
+        from workflow_app.platform.runtime import instances as runtime
+        from workflow_app.platform.persistence.database import in_transaction
         original_claim, original_complete = inbox.claim, runtime.complete_task
 
         def claim(*a, **k):
@@ -198,7 +200,7 @@ def profile_by_package(run_case, cases: int = 30) -> dict:
 
 
 def _measure(db_kind: str, url: str, cases: int, process_key: str, raw_spec, raw_engine, loaded) -> dict:
-    from workflow_app import demo
+    from workflow_app.entrypoints import demo
     app = make_app(url) if process_key.startswith("bench_") else _library_app(url)
     db = app.extensions["caseflow.db"]
     demo.seed_organisation(db)
@@ -248,15 +250,15 @@ def _measure(db_kind: str, url: str, cases: int, process_key: str, raw_spec, raw
 
 
 def _library_app(url: str):
-    from workflow_app import create_app
-    from workflow_app.config import Settings
+    from workflow_app.entrypoints.app import create_app
+    from workflow_app.entrypoints.config import Settings
     return create_app(Settings(database_url=url, secret_key="bench", library_folders=[ROOT / "bpmn", ROOT / "forms"]))
 
 
 def _loaded_for(url_kind_tmp, process_key: str, folders):
     """Build the deployed version's spec as the services see it (through the registry's library builder)."""
-    from workflow_app.engine import library as lib, runner
-    from workflow_app.services import registry
+    from workflow_app.platform.engine import library as lib, runner
+    from workflow_app.platform.processes import registry
     files = registry.library_files(folders)
     library = lib.build_library(files, runner.script_engine)
     bundle = library.processes[process_key]

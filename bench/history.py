@@ -20,15 +20,16 @@ from .common import Sizes, database, log, make_app, ratio, summary_ms
 
 def _open_task(db, instance_id):
     from sqlalchemy import select
-    from workflow_app.models import TaskRow
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.persistence.models import TaskRow
+    from workflow_app.platform.persistence.database import in_transaction
     return in_transaction(db, lambda s: s.scalar(select(TaskRow.id).where(TaskRow.instance_id == instance_id,
                                                                            TaskRow.status == "open")))
 
 
 def _complete(db, principal, instance_id, n: int) -> float:
-    from workflow_app.services import inbox, runtime
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.tasks import inbox
+    from workflow_app.platform.runtime import instances as runtime
+    from workflow_app.platform.persistence.database import in_transaction
     task_id = _open_task(db, instance_id)
     in_transaction(db, lambda s: inbox.claim(s, principal, task_id))
     t0 = time.perf_counter()
@@ -38,10 +39,10 @@ def _complete(db, principal, instance_id, n: int) -> float:
 
 def _decompose(db, instance_id, repeats: int = 5) -> dict:
     """Time the engine-side parts of one completion on the stored state, in memory."""
-    from workflow_app.engine import runner, serialization
-    from workflow_app.models import ProcessInstance, ProcessVersion
-    from workflow_app.services import registry
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.engine import runner, serialization
+    from workflow_app.platform.persistence.models import ProcessInstance, ProcessVersion
+    from workflow_app.platform.processes import registry
+    from workflow_app.platform.persistence.database import in_transaction
 
     def fetch(s):
         inst = s.get(ProcessInstance, instance_id)
@@ -77,9 +78,10 @@ def _decompose(db, instance_id, repeats: int = 5) -> dict:
 
 
 def _measure(url: str, sizes: Sizes) -> dict:
-    from workflow_app import demo
-    from workflow_app.services import identity, runtime
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.entrypoints import demo
+    from workflow_app.platform.identity import directory as identity
+    from workflow_app.platform.runtime import instances as runtime
+    from workflow_app.platform.persistence.database import in_transaction
     app = make_app(url)
     db = app.extensions["caseflow.db"]
     demo.seed_organisation(db)

@@ -116,7 +116,7 @@ class QueryMaker:
 
 
 def _filter(params: dict):
-    from workflow_app.services.inbox import TaskFilter
+    from workflow_app.platform.tasks.inbox import TaskFilter
     args = {"status": "open"}
     sort = "-priority,due_at"
     for key, value in params.items():
@@ -134,9 +134,9 @@ def _filter(params: dict):
 
 
 def run_query(db, q: dict) -> tuple[float, int]:
-    from workflow_app.services import inbox
-    from workflow_app.services.identity import Principal
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.tasks import inbox
+    from workflow_app.platform.identity.directory import Principal
+    from workflow_app.platform.persistence.database import in_transaction
     principal = Principal(q["user"], q["user"], frozenset(q["groups"]))
     flt, sort = _filter(q["params"])
     t0 = time.perf_counter()
@@ -262,7 +262,7 @@ def run(sizes: Sizes, tmp: Path) -> dict:
                     "page_size": 50, "kinds": list(KINDS), "informational_kinds": list(INFO_KINDS)}
     for kind in sizes.databases:
         with database(kind, "c", tmp) as url:
-            from workflow_app.db import Database
+            from workflow_app.platform.persistence.database import Database
             db = Database(url)
             db.create_schema()
             gen = datagen.Generator(sizes.c_rows, sizes.c_open, sizes.c_groups)

@@ -1,7 +1,7 @@
 """(e) Throughput on PostgreSQL: case starts/s and task completions/s.
 
 Set-up: a fresh PostgreSQL database with the benchmark library and the demo organisation; two gunicorn app
-processes (``gunicorn -w 1 'workflow_app:create_app()'``, one sync worker each, on two ports) and one
+processes (``gunicorn -w 1 'workflow_app.entrypoints.app:create_app()'``, one sync worker each, on two ports) and one
 ``caseflow worker``. The load comes from a separate process (``python -m bench.loadgen``) over loopback:
 a thread pool spreading requests round-robin over both app processes.
 
@@ -106,9 +106,9 @@ def summarise_pyspy(path: Path, top: int = 25) -> dict:
 def _claim_all(db, names: list[str], tokens: dict[str, str]) -> list:
     """Claim every open unclaimed acceptance task (untimed set-up), spread over ``names``."""
     from sqlalchemy import select, update
-    from workflow_app import clock
-    from workflow_app.models import TaskRow
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform import clock
+    from workflow_app.platform.persistence.models import TaskRow
+    from workflow_app.platform.persistence.database import in_transaction
 
     def run(s):
         ids = s.scalars(select(TaskRow.id).where(TaskRow.status == "open", TaskRow.assignee.is_(None),
@@ -129,7 +129,7 @@ def _claim_all(db, names: list[str], tokens: dict[str, str]) -> list:
 
 def _phases(db, urls: str, count: int, prefix: str, concurrency: int, names, tokens, tmp: Path, groups: dict,
             profile_pid: int | None, label: str) -> tuple[dict, dict]:
-    from workflow_app import demo
+    from workflow_app.entrypoints import demo
     starts = _loadgen(["starts", "--servers", urls, "--token", demo.demo_token("admin"), "--count", str(count),
                        "--prefix", prefix, "--concurrency", str(concurrency)], tmp, groups, profile_pid,
                       f"starts{label}")
@@ -155,7 +155,7 @@ def _cpu_s(result: dict, key: str) -> float:
 
 
 def run(sizes: Sizes, tmp: Path) -> dict:
-    from workflow_app import demo
+    from workflow_app.entrypoints import demo
     result: dict = {"app_processes": 2, "gunicorn_workers_per_process": 1, "worker_processes": 1,
                     "concurrency": sizes.e_concurrency, "cases": sizes.e_starts, "database": "postgresql"}
     profile = os.environ.get("BENCH_PROFILE", "1" if sizes.mode == "full" else "0") == "1"

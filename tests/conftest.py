@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, text
 
-from workflow_app import create_app, demo
-from workflow_app.config import Settings
-from workflow_app.models import Base
+from workflow_app.entrypoints.app import create_app
+from workflow_app.entrypoints import demo
+from workflow_app.entrypoints.config import Settings
+from workflow_app.platform.persistence.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("CASEFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -133,7 +134,7 @@ FIXED_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 @pytest.fixture(scope="session", autouse=True)
 def _frozen_clock_for_the_session():
     """Module- and session-scoped fixtures (servers, seeded data) run on the fixed instant too."""
-    from workflow_app import clock
+    from workflow_app.platform import clock
     previous = clock.set_clock(clock.FrozenClock(FIXED_NOW))
     yield
     clock.set_clock(previous)
@@ -142,7 +143,7 @@ def _frozen_clock_for_the_session():
 @pytest.fixture(autouse=True)
 def _frozen_clock():
     """Every test starts at FIXED_NOW on a fresh frozen clock (a test that advanced it cannot leak)."""
-    from workflow_app import clock
+    from workflow_app.platform import clock
     previous = clock.set_clock(clock.FrozenClock(FIXED_NOW))
     yield
     clock.set_clock(previous)
@@ -151,7 +152,7 @@ def _frozen_clock():
 @pytest.fixture
 def freeze_clock():
     """``freeze_clock(moment)`` installs a FrozenClock at ``moment`` for this test and returns it."""
-    from workflow_app import clock
+    from workflow_app.platform import clock
     previous = clock.get_clock()
 
     def install(moment):

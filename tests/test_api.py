@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from workflow_app import clock
-from workflow_app.services import identity
-from workflow_app.services.runtime import in_transaction
+from workflow_app.platform import clock
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.persistence.database import in_transaction
 
 
 def test_openapi_document_and_docs(app):
@@ -42,7 +42,7 @@ def test_authentication_failures_are_401_problems(app, db, as_user):
 
 def test_tokens_are_stored_hashed(db):
     from sqlalchemy import select
-    from workflow_app.models import ApiToken
+    from workflow_app.platform.persistence.models import ApiToken
     _, secret = in_transaction(db, lambda s: identity.create_token(s, "clerk", "x"))
     with db.transaction() as s:
         stored = s.scalars(select(ApiToken.token_hash)).all()

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import make_app
-from workflow_app import cli, clock, demo
-from workflow_app.models import Body, Bureau, Group, ProcessInstance, TaskRow
+from workflow_app.entrypoints import cli, demo
+from workflow_app.platform import clock
+from workflow_app.platform.persistence.models import Body, Bureau, Group, ProcessInstance, TaskRow
 
 
 def test_cli_creates_organisation_users_groups_and_tokens(db_url, capsys):

@@ -84,8 +84,8 @@ def test_claim_unclaim_and_mine(start_case, as_user):
 
 def test_exactly_one_of_many_concurrent_claimers_wins(app, start_case, db):
     from tests.conftest import ApiClient
-    from workflow_app.services import identity
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.identity import directory as identity
+    from workflow_app.platform.persistence.database import in_transaction
     task = open_task(start_case())
     names = [f"racer{i}" for i in range(12)]
 

@@ -21,9 +21,9 @@ from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import PG_ADMIN_URL, ROOT
 from tests.samples import form_bytes, process, user_task
-from workflow_app import migrate
-from workflow_app.config import InsecureConfiguration, Settings
-from workflow_app.models import AuditEvent, Base, ProcessInstance, TaskRow
+from workflow_app.platform.persistence import migrate
+from workflow_app.entrypoints.config import InsecureConfiguration, Settings
+from workflow_app.platform.persistence.models import AuditEvent, Base, ProcessInstance, TaskRow
 
 VENV_BIN = os.path.dirname(sys.executable)
 
@@ -118,7 +118,7 @@ def test_two_app_processes_and_two_workers_lose_and_duplicate_nothing(tmp_path):
         ports = [_free_port(), _free_port()]
         for port in ports:
             procs.append(subprocess.Popen([os.path.join(VENV_BIN, "gunicorn"), "-w", "2", "--threads", "4",
-                                           "-b", f"127.0.0.1:{port}", "workflow_app.wsgi:app"],
+                                           "-b", f"127.0.0.1:{port}", "workflow_app.entrypoints.wsgi:app"],
                                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=str(ROOT)))
         for _ in range(2):
             procs.append(subprocess.Popen(caseflow + ["worker", "--poll", "0.2"], env=env,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tests.conftest import ROOT
 from tests.samples import form_bytes, process, simple, upload, user_task
-from workflow_app.models import MessageSubscription, ProcessInstance, TaskRow, TimerRow
+from workflow_app.platform.persistence.models import MessageSubscription, ProcessInstance, TaskRow, TimerRow
 
 
 def deploy(as_user, files):
@@ -150,9 +150,9 @@ def test_unknown_process_jurisdiction_and_bad_variables(as_user):
 
 CRASHER = r'''
 import os, sys
-from workflow_app import create_app
-from workflow_app.config import Settings
-from workflow_app.engine import sandbox
+from workflow_app.entrypoints.app import create_app
+from workflow_app.entrypoints.config import Settings
+from workflow_app.platform.engine import sandbox
 app = create_app(Settings(database_url=sys.argv[1], library_folders=[]))
 client = app.test_client()
 print("ready", flush=True)
@@ -164,7 +164,7 @@ print("finished", flush=True)
 
 
 def test_a_worker_killed_mid_step_leaves_the_instance_consistent(db_url, as_user, db):
-    from workflow_app import demo
+    from workflow_app.entrypoints import demo
     body = ('<bpmn:startEvent id="s" />' + user_task("a", "第一步")
             + '<bpmn:scriptTask id="spin"><bpmn:script>x = 0\nwhile x &gt;= 0:\n    x += 1</bpmn:script></bpmn:scriptTask>'
             + user_task("b", "第二步") + '<bpmn:endEvent id="e" />')
@@ -203,8 +203,8 @@ THROW = process(
 
 
 def test_thrown_messages_go_to_the_outbox_or_a_registered_handler(as_user, db):
-    from workflow_app.models import OutboxMessage
-    from workflow_app.services import runtime
+    from workflow_app.platform.persistence.models import OutboxMessage
+    from workflow_app.platform.runtime import instances as runtime
     deploy(as_user, {"throw.bpmn": THROW})
     case = start(as_user, "t_throw", business_key="OUT1").json
     with db.transaction() as s:

@@ -13,9 +13,11 @@ from sqlalchemy import func, select
 
 from tests.conftest import ROOT, make_app
 from tests.samples import form_bytes, process, upload, user_task
-from workflow_app import clock, demo
-from workflow_app.models import AuditEvent, TaskRow, TimerRow
-from workflow_app.worker import Worker
+from workflow_app.platform import clock
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.entrypoints import demo
+from workflow_app.platform.persistence.models import AuditEvent, TaskRow, TimerRow
+from workflow_app.entrypoints.worker import Worker
 
 CST = timezone(timedelta(hours=8))
 FIXTURE_2027 = ROOT / "tests" / "deadlines" / "fixtures" / "TEST_FIXTURE_calendar_2027.json"
@@ -351,9 +353,9 @@ MANY = process(
 
 WORKER_SCRIPT = """
 import sys
-from workflow_app import create_app
-from workflow_app.config import Settings
-from workflow_app.worker import Worker
+from workflow_app.entrypoints.app import create_app
+from workflow_app.entrypoints.config import Settings
+from workflow_app.entrypoints.worker import Worker
 app = create_app(Settings(database_url=sys.argv[1], library_folders=[]))
 print(Worker(app.extensions["caseflow.db"], batch=20).run_until_idle())
 """
@@ -361,16 +363,17 @@ print(Worker(app.extensions["caseflow.db"], batch=20).run_until_idle())
 
 @pytest.mark.slow
 def test_three_workers_fire_500_timers_exactly_once(frozen, db_url, app, db):
-    from workflow_app.services import registry, runtime
-    from workflow_app.services.identity import Principal
+    from workflow_app.platform.processes import registry
+    from workflow_app.platform.runtime import instances as runtime
+    from workflow_app.platform.identity.directory import Principal
     files = {"many.bpmn": MANY.encode(), "t_form.json": form_bytes()}
-    runtime.in_transaction(db, lambda s: registry.deploy(s, files, "owner"))
+    in_transaction(db, lambda s: registry.deploy(s, files, "owner"))
     admin = Principal("admin", "admin", frozenset({"zz/bureau/administrator"}))
     for batch in range(10):
         def start_batch(s, batch=batch):
             for n in range(50):
                 runtime.start_instance(s, admin, "t_many", f"M{batch * 50 + n:04d}", "zz-jinshui", {})
-        runtime.in_transaction(db, start_batch)
+        in_transaction(db, start_batch)
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(TimerRow).where(TimerRow.status == "pending")) == 500
     # The workers run on the real clock (2026): every timer (June 2025) is due.
@@ -392,7 +395,7 @@ def test_three_workers_fire_500_timers_exactly_once(frozen, db_url, app, db):
 
 
 def test_cli_loads_a_calendar_year_and_runs_the_worker(db_url, app, capsys):
-    from workflow_app import cli
+    from workflow_app.entrypoints import cli
     base = ["--database-url", db_url]
     assert cli.main(base + ["calendar", "load", str(FIXTURE_2027)]) == 0
     assert "national 2027 version 1" in capsys.readouterr().out
@@ -410,8 +413,8 @@ def test_regional_override_changes_working_days(frozen, as_user, db):
     r = as_user("admin").post("/api/calendar/years", json=region)
     assert r.status_code == 201 and r.json["region"] == "zz-jinshui"
     from datetime import date
-    from workflow_app.engine import diagram_functions
-    from workflow_app.services import calendar
+    from workflow_app.platform.engine import diagram_functions
+    from workflow_app.platform.deadlines import calendar_years as calendar
     with db.transaction() as s:
         calendar.refresh(s, force=True)
     # Nationally 26 Jan (adjusted Sunday) and 27 Jan are working days before the Spring Festival;
@@ -447,8 +450,8 @@ RESPONDER = process(
 
 
 def test_messages_between_instances_start_correlate_and_deliver_once(as_user, db):
-    from workflow_app.models import MessageReceipt, OutboxMessage
-    from workflow_app.services import messaging
+    from workflow_app.platform.persistence.models import MessageReceipt, OutboxMessage
+    from workflow_app.platform.messaging import outbox as messaging
     deploy(as_user, {"req.bpmn": REQUESTER, "resp.bpmn": RESPONDER})
     asker = start(as_user, "t_request", business_key="ARB-1", question="请协助调取考勤记录")
     worker = Worker(db)
@@ -574,8 +577,8 @@ def test_long_clocks_remind_the_holders_then_escalate_to_the_division_head(froze
     worker.run_until_idle()  # exactly once
     assert len([e for e in events("clock.remind") if e["name"] == clock_name]) == 1
     tasks, _ = open_tasks(as_user, case["id"])
-    from workflow_app.models import Notification
-    from workflow_app.services import notifications
+    from workflow_app.platform.persistence.models import Notification
+    from workflow_app.platform.notifications import inbox as notifications
     with db.transaction() as s:
         expected = {u for t in s.scalars(select(TaskRow).where(TaskRow.instance_id == case["id"],
                                                                TaskRow.status == "open"))
@@ -610,7 +613,7 @@ def test_a_clock_found_past_due_is_escalated_without_a_due_soon_reminder(frozen,
     work(as_user, "inspector", task["id"], {"accepted": True, "acceptance_opinion": "符合受理条件"})
     frozen.set(datetime(2025, 4, 30, 10, 0, tzinfo=CST))  # the 60 WD clock ended on 28 April
     Worker(db).run_until_idle()
-    from workflow_app.models import Notification
+    from workflow_app.platform.persistence.models import Notification
     with db.transaction() as s:
         kinds = set(s.scalars(select(Notification.kind).where(Notification.instance_id == case["id"])))
         escalated = s.scalars(select(AuditEvent.after).where(AuditEvent.action == "clock.escalate",

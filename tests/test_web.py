@@ -5,8 +5,8 @@ import re
 
 from werkzeug.datastructures import MultiDict
 
-from workflow_app import demo
-from workflow_app.web.views import form_fields, parse_form_data, parse_registration
+from workflow_app.entrypoints import demo
+from workflow_app.entrypoints.web.views import form_fields, parse_form_data, parse_registration
 
 
 def _login(app, username):
@@ -131,7 +131,7 @@ def test_login_redirects_only_to_same_site_paths(app):
 
 
 def test_safe_next_accepts_only_same_site_paths():
-    from workflow_app.services.auth_web import safe_next
+    from workflow_app.platform.identity.web_login import safe_next
     for url in ("/\t/evil.example", "//evil", "/\\evil", "\\\\evil", "https://evil", "/a\r\nb", "/a\nb", "/\x00",
                 "/%0d%0a", " /inbox", "/inbox ", "/\u2028", "/\u200b/evil", None, 5, "", "/" + "a" * 3000,
                 "/%20//evil", "/inbox?q=%0d%0a", "/a%09b"):

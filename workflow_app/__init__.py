@@ -1,55 +1,7 @@
-"""Case routing for labour-rights enforcement: BPMN processes on SpiffWorkflow behind a REST API."""
-from __future__ import annotations
+"""Case routing for labour-rights enforcement: BPMN processes on SpiffWorkflow, in three layers.
 
-import logging
-from pathlib import Path
-
-from flask import Flask
-
-from .config import InsecureConfiguration, Settings
-from .db import Database
-
-log = logging.getLogger(__name__)
-
-
-def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or Settings.from_env()
-    settings.check()
-    if settings.configure_logging:
-        from .logging_setup import configure
-        configure(settings.log_format, settings.log_level)
-    app = Flask(__name__)
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
-        JSON_AS_ASCII=False,
-    )
-    app.json.ensure_ascii = False
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database_url, pool_size=settings.pool_size)
-    if settings.create_schema:
-        db.create_schema()
-    else:
-        from .migrate import current_revision, head_revision
-        current, head = current_revision(settings.database_url), head_revision()
-        if current != head:
-            raise InsecureConfiguration(f"database schema is at {current}, the code needs {head}: "
-                                        "run `caseflow db upgrade` first")
-    app.extensions["caseflow.db"] = db
-    app.extensions["caseflow.settings"] = settings
-
-    if settings.sync_library_on_start:
-        from .services import registry
-        from .services.runtime import in_transaction
-        result = in_transaction(db, lambda s: registry.sync_folders(s, settings.library_folders))
-        log.info("process library: %d new versions, %d unchanged",
-                 len(result.created), len(result.unchanged))
-
-    from .api import init_api
-    from .logging_setup import install_request_logging
-    init_api(app)
-    from .web import init_web  # server-rendered pages (docs/ui.md)
-    init_web(app)
-    install_request_logging(app)
-    return app
+``platform/`` is the workflow platform (engine, processes, runtime, tasks, deadlines, identity, audit …),
+``domain/`` the labour-rights features built on it (intake, collaboration …), ``entrypoints/`` the ways in
+(REST API, web pages, CLI, worker). Imports go downwards only; ``.importlinter`` states it and CI checks it.
+See docs/ARCHITECTURE.md.
+"""

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PG_ADMIN_URL, ROOT, make_app
-from workflow_app import demo
+from workflow_app.entrypoints import demo
 
 CHROMIUM = os.environ.get("CASEFLOW_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
-from workflow_app.services import calendar
-from workflow_app.services.runtime import in_transaction
-from workflow_app.worker import Worker
+from workflow_app.platform.deadlines import calendar_years as calendar
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.entrypoints.worker import Worker
 
 from .conftest import login, shot
 from .test_web_ui import register_direct

@@ -5,10 +5,10 @@ import re
 
 from playwright.sync_api import expect
 
-from workflow_app import demo
-from workflow_app.intake import registration
-from workflow_app.services import identity
-from workflow_app.services.runtime import in_transaction
+from workflow_app.entrypoints import demo
+from workflow_app.domain.intake import registration
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.persistence.database import in_transaction
 
 from .conftest import login, shot
 

@@ -6,10 +6,11 @@ from datetime import datetime
 import pytest
 
 from tests.intake.helpers import registration
-from workflow_app import clock, demo
-from workflow_app.services import identity
-from workflow_app.services.runtime import in_transaction
-from workflow_app.worker import Worker
+from workflow_app.platform import clock
+from workflow_app.entrypoints import demo
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.entrypoints.worker import Worker
 
 #: Friday 2026-11-20, 10:00 in Zhengzhou.
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.LOCAL_TZ)
@@ -80,8 +81,8 @@ def run_worker(db):
 def ready_data(db, instance_id) -> dict:
     """The data of the first ready user task of an instance (what the form of that task sees)."""
     from SpiffWorkflow.util.task import TaskState
-    from workflow_app.models import ProcessInstance
-    from workflow_app.services import runtime
+    from workflow_app.platform.persistence.models import ProcessInstance
+    from workflow_app.platform.runtime import instances as runtime
     with db.transaction() as s:
         _, _, workflow = runtime.load_workflow(s, s.get(ProcessInstance, instance_id))
         return dict(workflow.get_tasks(state=TaskState.READY, manual=True)[0].data)

@@ -7,9 +7,10 @@ import pytest
 
 from tests.collaboration.conftest import find_task, ok, open_case, tasks
 from tests.conftest import ApiClient
-from workflow_app import clock, demo
-from workflow_app.services import identity
-from workflow_app.services.runtime import in_transaction
+from workflow_app.platform import clock
+from workflow_app.entrypoints import demo
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.persistence.database import in_transaction
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from tests.collaboration.conftest import find_task, ok, open_case, tasks, work
 from tests.intake.helpers import id_number, registration
-from workflow_app.models import JointHearing, JointHearingRequest
+from workflow_app.domain.collaboration.models import JointHearing
+from workflow_app.domain.intake.models import JointHearingRequest
 
 DIFFICULT = dict(dispute_major=True, facts_clear=False, evidence_sufficient=False)
 OPINION, SCHEDULE, MINUTES, CONCLUDE = "出具书面意见", "安排联合会商", "会商纪要", "会商结论与分送"

@@ -10,9 +10,10 @@ from tests.collaboration.conftest import find_task, ok, open_case, run_worker, w
 from tests.collaboration.test_hearings import hearing_request
 from tests.collaboration.test_police import begin, do
 from tests.collaboration.test_transfers import package, request
-from workflow_app import clock
-from workflow_app.collaboration import meetings
-from workflow_app.models import LiaisonMeeting, MeetingSchedule, MeetingScheduleRun, ProcessInstance
+from workflow_app.platform import clock
+from workflow_app.domain.collaboration import meetings
+from workflow_app.domain.collaboration.models import LiaisonMeeting, MeetingSchedule, MeetingScheduleRun
+from workflow_app.platform.persistence.models import ProcessInstance
 
 PREPARE, MINUTES, ACTION = "准备会议议程", "会议纪要与议定事项", "落实联席会议议定事项"
 

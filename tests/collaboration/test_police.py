@@ -10,7 +10,7 @@ from tests.collaboration.conftest import find_task, ok, open_case, run_worker, t
 from tests.conftest import ROOT
 from tests.intake.helpers import id_number
 from tests.samples import upload
-from workflow_app.models import InterAgencyTransfer
+from workflow_app.domain.collaboration.models import InterAgencyTransfer
 
 CHECKLIST = ["移送书", "调查报告", "涉案物品清单", "检验鉴定结论", "责令支付文书", "送达证明", "工资支付记录和劳动者陈述"]
 FACTS = {"order_served": True, "order_deadline": "2026-11-10", "paid": False, "evasion": True,

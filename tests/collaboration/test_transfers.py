@@ -8,9 +8,16 @@ from sqlalchemy import func, select
 
 from tests.collaboration.conftest import find_task, ok, open_case, ready_data, run_worker, tasks, work
 from tests.conftest import make_app
-from workflow_app import clock
-from workflow_app.models import (AuditEvent, Case, CaseAccess, MessageReceipt, OutboxMessage, ProcessInstance)
-from workflow_app.services import messaging
+from workflow_app.platform import clock
+from workflow_app.platform.persistence.models import (
+    AuditEvent,
+    CaseAccess,
+    MessageReceipt,
+    OutboxMessage,
+    ProcessInstance,
+)
+from workflow_app.domain.intake.models import Case
+from workflow_app.platform.messaging import outbox as messaging
 
 PACKAGE, ACK, ACK_LATE = "联络员审核并制作移送函", "联络员签收移送函", "签收超期督办"
 FOLLOWUP, REPLY = "查收退回或协助答复", "办理协助事项并答复"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow_app.deadlines import OfficialCalendar, YearData, load_year_data
+from workflow_app.platform.calendar import OfficialCalendar, YearData, load_year_data
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: Fictitious 2027 data (see fixtures/README.md): NOT the official notice.

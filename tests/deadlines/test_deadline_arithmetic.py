@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from workflow_app.deadlines import (
+from workflow_app.platform.calendar import (
     CHINA_TZ,
     ExtensionBase,
     ExtensionPolicy,

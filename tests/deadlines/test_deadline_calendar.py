@@ -10,7 +10,7 @@ from typing import Any
 import chinese_calendar  # type: ignore[import-untyped]
 import pytest
 
-from workflow_app.deadlines import (
+from workflow_app.platform.calendar import (
     CalendarDataError,
     CalendarVersionError,
     OfficialCalendar,

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow_app.deadlines import (
+from workflow_app.platform.calendar import (
     CHINA_TZ,
     DeadlineRule,
     ExtensionBase,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from workflow_app.deadlines import CHINA_TZ, DeadlineRule, OfficialCalendar, Unit, parse_rule
+from workflow_app.platform.calendar import CHINA_TZ, DeadlineRule, OfficialCalendar, Unit, parse_rule
 
 
 @pytest.mark.parametrize(

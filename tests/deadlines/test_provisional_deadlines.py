@@ -11,9 +11,9 @@ import pytest
 
 from tests.deadlines.conftest import FIXTURE_2027
 from tests.intake.helpers import registration
-from workflow_app import demo
-from workflow_app.deadlines import OfficialCalendar, UnknownYearError, add_working_days
-from workflow_app.worker import Worker
+from workflow_app.entrypoints import demo
+from workflow_app.platform.calendar import OfficialCalendar, UnknownYearError, add_working_days
+from workflow_app.entrypoints.worker import Worker
 
 CST = timezone(timedelta(hours=8))
 
@@ -94,8 +94,8 @@ def test_administrators_are_warned_from_1_october_that_next_year_is_not_loaded(f
 
 
 def test_notifications_are_private_and_can_be_marked_read(freeze_clock, app, as_user, db):
-    from workflow_app.services import notifications
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.notifications import inbox as notifications
+    from workflow_app.platform.persistence.database import in_transaction
     freeze_clock(datetime(2026, 11, 20, 10, 0, tzinfo=CST))
     in_transaction(db, lambda s: notifications.notify(s, ["inspector", "inspector"], "test.kind", "标题", "正文",
                                                       link="/inbox"))

@@ -6,9 +6,10 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import ApiClient
-from workflow_app import clock, demo
-from workflow_app.services import identity
-from workflow_app.services.runtime import in_transaction
+from workflow_app.platform import clock
+from workflow_app.entrypoints import demo
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.persistence.database import in_transaction
 
 #: Friday 2026-11-20, 10:00 in Zhengzhou.
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.LOCAL_TZ)

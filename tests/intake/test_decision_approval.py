@@ -94,7 +94,7 @@ def test_a_refused_decision_goes_back_to_the_handler_with_the_reasons(as_user, b
 
 
 def test_twenty_refusals_in_a_row_still_work(as_user, bodies, db):
-    from workflow_app.models import ProcessInstance
+    from workflow_app.platform.persistence.models import ProcessInstance
     handler, head = as_user("inspector"), as_user("head")
     case = bodies("inspection")
     number = case["number"]

@@ -1,4 +1,4 @@
-"""Tests for workflow_app.intake.identifiers.
+"""Tests for workflow_app.platform.identifiers.prc.
 
 Expected check characters in the tables were computed independently of the module (by hand for
 the published examples, by a separate script for the constructed ones), so the tables do not just
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow_app.intake import identifiers
-from workflow_app.intake.identifiers import (
+from workflow_app.platform.identifiers import prc as identifiers
+from workflow_app.platform.identifiers.prc import (
     ID_PROVINCE_CODES,
     USCC_ALPHABET,
     USCC_REGISTRATION_AUTHORITIES,

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from tests.intake.helpers import claim, id_number, registration, uscc
 from tests.samples import upload
-from workflow_app.models import AuditEvent, Complaint, NumberSequence, ProcessInstance
+from workflow_app.platform.persistence.models import AuditEvent, ProcessInstance
+from workflow_app.domain.intake.models import Complaint, NumberSequence
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -213,7 +214,7 @@ def test_triage_room_routes_each_claim_or_requests_a_joint_hearing(as_user, erqi
 
 
 def test_triage_room_joint_hearing_gives_the_bodies_their_opinion_tasks_and_its_conclusion_routes(as_user, erqi, db):
-    from workflow_app.models import JointHearing
+    from workflow_app.domain.collaboration.models import JointHearing
     clerk, room = as_user("clerk"), as_user("triage")
     difficult = dict(dispute_major=True, facts_clear=False, evidence_sufficient=False)
     doc = ok(register(clerk, registration("wage_arrears", "si_fraud", "dismissal_dispute",

@@ -15,12 +15,12 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.intake.helpers import claim, registration
-from workflow_app import clock
-from workflow_app.engine import library, runner
-from workflow_app.intake import catalog as catalog_mod
-from workflow_app.intake import registration as reg_service
-from workflow_app.intake.triage import years_after
-from workflow_app.services import registry
+from workflow_app.platform import clock
+from workflow_app.platform.engine import library, runner
+from workflow_app.domain.intake import catalog as catalog_mod
+from workflow_app.domain.intake import registration as reg_service
+from workflow_app.domain.intake.triage import years_after
+from workflow_app.platform.processes import registry
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.LOCAL_TZ)
 PARENTS = {"zz": None, "zz-jinshui": "zz", "zz-erqi": "zz", "zz-zhongyuan": "zz"}

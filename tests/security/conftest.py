@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import ApiClient
-from workflow_app import demo
-from workflow_app.models import ProcessInstance
-from workflow_app.services import access, identity
-from workflow_app.services.runtime import in_transaction
+from workflow_app.entrypoints import demo
+from workflow_app.platform.persistence.models import ProcessInstance
+from workflow_app.platform.identity import access, directory as identity
+from workflow_app.platform.persistence.database import in_transaction
 
 #: Users the demo does not have: another district's inspector, the city's leadership and a district's
 #: administrator (the demo's ``admin`` administers the whole city).

@@ -187,9 +187,9 @@ def test_police_see_only_transferred_dossiers(world, client_for, db):
 
 def test_revoked_grant_hides_the_case_again(world, client_for, db):
     from sqlalchemy import select
-    from workflow_app.models import CaseAccess
-    from workflow_app.services import access
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.persistence.models import CaseAccess
+    from workflow_app.platform.identity import access
+    from workflow_app.platform.persistence.database import in_transaction
     inspector = client_for("inspector")
     assert inspector.get(f"/api/instances/{world['D']['id']}").status_code == 200
 
@@ -214,8 +214,8 @@ def test_delegation_stays_inside_the_body(world, client_for):
 
 
 def test_tokens_and_sessions_of_deactivated_users_stop_working(world, client_for, db):
-    from workflow_app.services import identity
-    from workflow_app.services.runtime import in_transaction
+    from workflow_app.platform.identity import directory as identity
+    from workflow_app.platform.persistence.database import in_transaction
     assert client_for("inspector").get("/api/tasks").status_code == 200
     in_transaction(db, lambda s: identity.set_active(s, "inspector", False, actor="admin"))
     assert client_for("inspector").get("/api/tasks").status_code == 401
@@ -230,7 +230,7 @@ def _all_events(client, query=""):
 def test_audit_trail_follows_case_visibility(world, client_for, db):
     """issue 11: a district administrator read every district's case events through GET /api/audit."""
     from sqlalchemy import func, select
-    from workflow_app.models import AuditEvent
+    from workflow_app.platform.persistence.models import AuditEvent
 
     district = client_for("district_admin")
     visible = {world[n]["id"] for n in CASES if "district_admin" in SEES_CASE[n]}

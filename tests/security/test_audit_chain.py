@@ -9,10 +9,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from tests.samples import form_bytes, simple, upload
-from workflow_app import cli
-from workflow_app.models import AuditEvent, install_triggers
-from workflow_app.services import audit
-from workflow_app.services.runtime import in_transaction
+from workflow_app.entrypoints import cli
+from workflow_app.platform.persistence.models import AuditEvent, install_triggers
+from workflow_app.platform.audit import trail as audit
+from workflow_app.platform.persistence.database import in_transaction
 
 from .conftest import TEST_NOW, grant, open_task, start
 

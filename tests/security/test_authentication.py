@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from workflow_app import clock, demo
-from workflow_app.models import ApiToken, AuditEvent, User, WebSession
-from workflow_app.services import auth_web, identity
-from workflow_app.services.errors import Invalid
-from workflow_app.services.runtime import in_transaction
+from workflow_app.platform import clock
+from workflow_app.entrypoints import demo
+from workflow_app.platform.persistence.models import ApiToken, AuditEvent, User, WebSession
+from workflow_app.platform.identity import web_login as auth_web, directory as identity
+from workflow_app.platform.errors import Invalid
+from workflow_app.platform.persistence.database import in_transaction
 
 
 @pytest.fixture

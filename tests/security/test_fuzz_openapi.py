@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from workflow_app.services import identity
-from workflow_app.services.runtime import in_transaction
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.persistence.database import in_transaction
 
 from .conftest import start
 

@@ -14,7 +14,15 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.samples import form_bytes, upload
-from workflow_app.models import AuditEvent, Deployment, ProcessInstance, ProcessVersion, RegistryFile, TaskComment, User
+from workflow_app.platform.persistence.models import (
+    AuditEvent,
+    Deployment,
+    ProcessInstance,
+    ProcessVersion,
+    RegistryFile,
+    TaskComment,
+    User,
+)
 
 CORPUS = Path(__file__).parent / "corpus"
 MANIFEST = json.loads((CORPUS / "MANIFEST.json").read_text())
@@ -173,9 +181,9 @@ def test_no_stored_instance_becomes_unloadable_after_the_hostile_corpus(client_f
     """Run every corpus file and hostile data through every entry, then load every stored instance by the
     services' load path and read its personal data: none fails (issue 11, part 4)."""
     from tests.samples import simple
-    from workflow_app.models import OutboxMessage
-    from workflow_app.services import runtime
-    from workflow_app.worker import Worker
+    from workflow_app.platform.persistence.models import OutboxMessage
+    from workflow_app.platform.runtime import instances as runtime
+    from workflow_app.entrypoints.worker import Worker
 
     owner, admin, inspector = client_for("owner"), client_for("admin"), client_for("inspector")
     for index, (name, entry) in enumerate(sorted(MANIFEST.items())):

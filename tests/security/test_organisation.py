@@ -6,11 +6,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from workflow_app import demo
-from workflow_app.models import Body, Bureau
-from workflow_app.services import identity
-from workflow_app.services.errors import Invalid
-from workflow_app.services.runtime import in_transaction
+from workflow_app.entrypoints import demo
+from workflow_app.platform.persistence.models import Body, Bureau
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.errors import Invalid
+from workflow_app.platform.persistence.database import in_transaction
 
 from .conftest import TokenClient
 
@@ -182,7 +182,7 @@ def test_administrators_cannot_mint_tokens_for_others(client_for, db):
     assert client_for("inspector").post("/api/admin/users/clerk/tokens", json={"name": "x"}).status_code == 403
     with db.transaction() as s:
         from sqlalchemy import select
-        from workflow_app.models import ApiToken, User
+        from workflow_app.platform.persistence.models import ApiToken, User
         names = s.scalars(select(ApiToken.name).join(User, User.id == ApiToken.user_id)
                           .where(User.username == "inspector")).all()
     assert "代办" not in names
@@ -201,8 +201,8 @@ def test_cli_tokens_name_the_operator(db_url, capsys, monkeypatch):
     """The operator's ``caseflow token create`` stays, and the audit trail names who ran it."""
     from sqlalchemy import select
     from tests.conftest import make_app
-    from workflow_app import cli
-    from workflow_app.models import AuditEvent
+    from workflow_app.entrypoints import cli
+    from workflow_app.platform.persistence.models import AuditEvent
     monkeypatch.setenv("LOGNAME", "ops-wang")
     monkeypatch.setenv("USER", "ops-wang")
     app = make_app(db_url)

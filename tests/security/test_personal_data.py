@@ -5,7 +5,8 @@ import logging
 
 import pytest
 
-from workflow_app.services import personal_data
+from workflow_app.platform.personal_data import reveal as personal_data
+from workflow_app.platform.identifiers import masking
 
 from .conftest import TEST_NOW, open_task, start
 
@@ -21,13 +22,13 @@ PHONE = "13812345678"
     ("编号 410105199001011234X1", "编号 410105199001011234X1"),  # nor an ID inside a longer code
 ])
 def test_mask_text(text, masked):
-    assert personal_data.mask_text(text) == masked
+    assert masking.mask_text(text) == masked
 
 
 def test_mask_data_by_key_and_by_content():
     data = {"complainant_id_number": ID, "complainant": {"phone": PHONE, "name": "张三"},
             "notes": [f"回电{PHONE}"], "amount": 5000, "contact_phone": None}
-    out = personal_data.mask_data(data)
+    out = masking.mask_data(data)
     assert out == {"complainant_id_number": "4101**********1234",
                    "complainant": {"phone": "138****5678", "name": "张三"},
                    "notes": ["回电138****5678"], "amount": 5000, "contact_phone": None}
@@ -35,7 +36,7 @@ def test_mask_data_by_key_and_by_content():
 
 
 def test_log_records_are_masked(caplog):
-    personal_data.install_log_masking()
+    masking.install_log_masking()
     with caplog.at_level(logging.INFO):
         logging.getLogger("caseflow.test").info("registered %s with phone %s", ID, PHONE)
     assert ID not in caplog.text and PHONE not in caplog.text
@@ -157,11 +158,11 @@ MASKING_TABLE = [
 
 @pytest.mark.parametrize("text,masked", MASKING_TABLE)
 def test_mask_text_formats(text, masked):
-    assert personal_data.mask_text(text) == masked
+    assert masking.mask_text(text) == masked
 
 
 def test_personal_keys_mask_grouped_values_in_compact_form():
-    out = personal_data.mask_data({"id_number": "4101 0519 9001 0112 34", "phone": "(139)0371-0000",
+    out = masking.mask_data({"id_number": "4101 0519 9001 0112 34", "phone": "(139)0371-0000",
                                    "contact_phone": "0371 6788 1234", "mobile": "１３９０３７１００００"})
     assert out == {"id_number": "4101**********1234", "phone": "139****0000", "contact_phone": "0371-67****34",
                    "mobile": "139****0000"}
@@ -188,7 +189,7 @@ def _leaks(value) -> list[str]:
 def test_the_stored_audit_trail_holds_no_unmasked_number(client_for, browser, db, freeze_clock):
     """Every format above, sent through the API into the trail, is stored masked (rows read directly)."""
     from sqlalchemy import select
-    from workflow_app.models import AuditEvent
+    from workflow_app.platform.persistence.models import AuditEvent
     freeze_clock(TEST_NOW)
     texts = [text for text, _ in MASKING_TABLE[:26]]
     case = start(client_for("admin"), business_key="PD-FORMATS", complainant_phone="(139)0371-0000",
@@ -217,7 +218,7 @@ def test_the_stored_audit_trail_holds_no_unmasked_number(client_for, browser, db
 
 
 def test_log_output_is_masked_in_extras_and_tracebacks(caplog):
-    personal_data.install_log_masking()
+    masking.install_log_masking()
     with caplog.at_level(logging.INFO):
         log = logging.getLogger("caseflow.test")
         log.info("caller %s", "1390 371 0000", extra={"path": "/x/410105199001011234"})

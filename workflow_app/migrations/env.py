@@ -7,7 +7,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from workflow_app.models import Base
+from workflow_app.entrypoints.schema import Base  # every table: the platform's and the domain's
 
 config = context.config
 target_metadata = Base.metadata

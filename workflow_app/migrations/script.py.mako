@@ -6,7 +6,7 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
-import workflow_app.models.base
+import workflow_app.platform.persistence.models.base
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

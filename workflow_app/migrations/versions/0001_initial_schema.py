@@ -6,7 +6,7 @@ Create Date: 2026-11-21 20:18:55.685315
 """
 from alembic import op
 import sqlalchemy as sa
-import workflow_app.models.base
+import workflow_app.platform.persistence.models.base
 
 
 revision = '0001'
@@ -23,8 +23,8 @@ def upgrade() -> None:
     sa.Column('display_name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('password_changed_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('password_changed_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
     sa.UniqueConstraint('username', name=op.f('uq_app_user_username'))
     )
@@ -33,12 +33,12 @@ def upgrade() -> None:
     sa.Column('length', sa.Integer(), nullable=False),
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.Column('last_event_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('updated_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('chain_key', name=op.f('pk_audit_chain_head'))
     )
     op.create_table('audit_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('occurred_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('occurred_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('actor', sa.String(length=64), nullable=False),
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('entity_type', sa.String(length=32), nullable=False),
@@ -78,14 +78,14 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=500), nullable=False),
     sa.Column('data', sa.Text(), nullable=False),
-    sa.Column('loaded_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('loaded_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('loaded_by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_year')),
     sa.UniqueConstraint('region', 'year', 'version', name=op.f('uq_calendar_year_region'))
     )
     op.create_table('deployment',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('deployed_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('deployed_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('deployed_by', sa.String(length=64), nullable=False),
     sa.Column('source', sa.String(length=32), nullable=False),
     sa.Column('files', sa.Text(), nullable=False),
@@ -99,8 +99,8 @@ def upgrade() -> None:
     sa.Column('business_key', sa.String(length=100), nullable=True),
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('resolved_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('resolved_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('resolved_by', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident'))
     )
@@ -113,8 +113,8 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=8), nullable=False),
     sa.Column('key', sa.String(length=128), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
-    sa.Column('window_start', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('locked_until', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('window_start', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('locked_until', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_throttle')),
     sa.UniqueConstraint('kind', 'key', name=op.f('uq_login_throttle_kind'))
     )
@@ -122,7 +122,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=100), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=False),
-    sa.Column('received_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('received_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message_receipt')),
     sa.UniqueConstraint('idempotency_key', 'instance_id', name=op.f('uq_message_receipt_idempotency_key'))
     )
@@ -135,7 +135,7 @@ def upgrade() -> None:
     sa.Column('bureau_code', sa.String(length=64), nullable=False),
     sa.Column('pattern', sa.String(length=200), nullable=False),
     sa.Column('bureau_short', sa.String(length=32), nullable=True),
-    sa.Column('updated_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('updated_by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_number_scheme')),
     sa.UniqueConstraint('kind', 'bureau_code', name=op.f('uq_number_scheme_kind'))
@@ -171,10 +171,10 @@ def upgrade() -> None:
     sa.Column('idempotency_key', sa.String(length=100), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('next_attempt_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('delivered_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('delivered_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('delivered_to', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_outbox_message_idempotency_key'))
@@ -189,7 +189,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=8), nullable=False),
     sa.Column('content', sa.LargeBinary(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('updated_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('updated_by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_file')),
     sa.UniqueConstraint('filename', name=op.f('uq_registry_file_filename'))
@@ -200,10 +200,10 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', workflow_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('revoked_at', workflow_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('last_used_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
+    sa.Column('last_used_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_api_token_user_id_app_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
@@ -227,7 +227,7 @@ def upgrade() -> None:
     sa.Column('issuer', sa.String(length=200), nullable=True),
     sa.Column('issued_on', sa.Date(), nullable=False),
     sa.Column('expires_on', sa.Date(), nullable=False),
-    sa.Column('revoked_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_enforcement_certificate_user_id_app_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enforcement_certificate')),
     sa.UniqueConstraint('number', name=op.f('uq_enforcement_certificate_number'))
@@ -259,7 +259,7 @@ def upgrade() -> None:
     sa.Column('files_json', sa.Text(), nullable=False),
     sa.Column('forms_json', sa.Text(), nullable=False),
     sa.Column('warnings_json', sa.Text(), nullable=False),
-    sa.Column('deployed_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('deployed_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['deployment_id'], ['deployment.id'], name=op.f('fk_process_version_deployment_id_deployment')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_version')),
     sa.UniqueConstraint('process_key', 'version', name=op.f('uq_process_version_process_key'))
@@ -273,10 +273,10 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('secret_hash', sa.String(length=64), nullable=False),
     sa.Column('csrf_token', sa.String(length=64), nullable=False),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('last_seen_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('revoked_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('last_seen_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('revoked_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('ip', sa.String(length=64), nullable=True),
     sa.Column('user_agent', sa.String(length=300), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_web_session_user_id_app_user'), ondelete='CASCADE'),
@@ -297,10 +297,10 @@ def upgrade() -> None:
     sa.Column('employer_name', sa.String(length=300), nullable=True),
     sa.Column('summary', sa.String(length=500), nullable=True),
     sa.Column('tree_depth', sa.Integer(), nullable=False),
-    sa.Column('started_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('started_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('started_by', sa.String(length=64), nullable=False),
-    sa.Column('updated_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('completed_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('updated_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('completed_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['process_version_id'], ['process_version.id'], name=op.f('fk_process_instance_process_version_id_process_version')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_instance'))
@@ -319,9 +319,9 @@ def upgrade() -> None:
     sa.Column('body', sa.String(length=32), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('granted_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('granted_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('granted_by', sa.String(length=64), nullable=False),
-    sa.Column('revoked_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('revoked_by', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_case_access_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_access'))
@@ -336,8 +336,8 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('channel', sa.String(length=32), nullable=False),
     sa.Column('source_department', sa.String(length=200), nullable=True),
-    sa.Column('received_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('registered_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('received_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('registered_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('registered_by', sa.String(length=64), nullable=False),
     sa.Column('window_bureau', sa.String(length=64), nullable=False),
     sa.Column('complainant_anonymous', sa.Boolean(), nullable=False),
@@ -373,7 +373,7 @@ def upgrade() -> None:
     sa.Column('notify_regulator', sa.Boolean(), nullable=False),
     sa.Column('flag_rules', sa.JSON(), nullable=True),
     sa.Column('triage_instance_id', sa.Integer(), nullable=True),
-    sa.Column('triaged_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('triaged_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['triage_instance_id'], ['process_instance.id'], name=op.f('fk_complaint_triage_instance_id_process_instance')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint')),
     sa.UniqueConstraint('number', name=op.f('uq_complaint_number'))
@@ -393,7 +393,7 @@ def upgrade() -> None:
     sa.Column('task_id', sa.String(length=36), nullable=False),
     sa.Column('message_name', sa.String(length=200), nullable=False),
     sa.Column('correlation_key', sa.String(length=300), nullable=False),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_message_subscription_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message_subscription'))
     )
@@ -412,9 +412,9 @@ def upgrade() -> None:
     sa.Column('definition', sa.Text(), nullable=False),
     sa.Column('extensions', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('due_at', workflow_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('started_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('stopped_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('due_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
+    sa.Column('started_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('stopped_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_statutory_clock_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_statutory_clock'))
     )
@@ -440,10 +440,10 @@ def upgrade() -> None:
     sa.Column('owner', sa.String(length=64), nullable=True),
     sa.Column('delegation_state', sa.String(length=16), nullable=True),
     sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('due_at', workflow_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('claimed_at', workflow_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('completed_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('due_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('claimed_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
+    sa.Column('completed_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('completed_by', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('business_key', sa.String(length=100), nullable=False),
@@ -451,9 +451,9 @@ def upgrade() -> None:
     sa.Column('summary', sa.String(length=500), nullable=True),
     sa.Column('draft', sa.Text(), nullable=True),
     sa.Column('row_version', sa.Integer(), nullable=False),
-    sa.Column('escalated_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('escalated_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('escalation_group', sa.String(length=200), nullable=True),
-    sa.Column('reminded_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('reminded_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_task_row_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_row'))
     )
@@ -474,10 +474,10 @@ def upgrade() -> None:
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('due_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('due_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('next_attempt_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_timer_row_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_timer_row'))
@@ -501,8 +501,8 @@ def upgrade() -> None:
     sa.Column('criminal_watch', sa.Boolean(), nullable=False),
     sa.Column('employer_name', sa.String(length=300), nullable=False),
     sa.Column('summary', sa.String(length=500), nullable=True),
-    sa.Column('acceptance_due_at', workflow_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('opened_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('acceptance_due_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
+    sa.Column('opened_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('opened_by', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], name=op.f('fk_case_file_complaint_id_complaint')),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_case_file_instance_id_process_instance')),
@@ -522,7 +522,7 @@ def upgrade() -> None:
     sa.Column('opinion', sa.Text(), nullable=True),
     sa.Column('claim_codes', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('requested_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('requested_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('requested_by', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], name=op.f('fk_joint_hearing_request_complaint_id_complaint')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_joint_hearing_request'))
@@ -536,7 +536,7 @@ def upgrade() -> None:
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('author', sa.String(length=64), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['task_id'], ['task_row.id'], name=op.f('fk_task_comment_task_id_task_row'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_comment'))
     )
@@ -578,7 +578,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('original_complaint_id', sa.Integer(), nullable=False),
     sa.Column('claim_codes', sa.JSON(), nullable=False),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_complaint_duplicate_link_case_id_case_file')),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], name=op.f('fk_complaint_duplicate_link_complaint_id_complaint'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['original_complaint_id'], ['complaint.id'], name=op.f('fk_complaint_duplicate_link_original_complaint_id_complaint')),
@@ -604,9 +604,9 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=500), nullable=False),
     sa.Column('claim_codes', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
-    sa.Column('acknowledged_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('acknowledged_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_transfer_ledger_case_id_case_file')),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], name=op.f('fk_transfer_ledger_complaint_id_complaint')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_ledger'))

@@ -6,7 +6,7 @@ Create Date: 2026-11-21 20:29:55.306567
 """
 from alembic import op
 import sqlalchemy as sa
-import workflow_app.models.base
+import workflow_app.platform.persistence.models.base
 
 
 revision = '0002'
@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('shared_group', sa.String(length=200), nullable=True),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('query', sa.String(length=1000), nullable=False),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_filter'))
     )
     with op.batch_alter_table('saved_filter', schema=None) as batch_op:

@@ -7,7 +7,7 @@ Create Date: 2026-11-21 20:44:07.989206
 """
 from alembic import op
 import sqlalchemy as sa
-import workflow_app.models.base
+import workflow_app.platform.persistence.models.base
 
 
 revision = '0003'
@@ -29,9 +29,9 @@ def upgrade() -> None:
     sa.Column('minutes', sa.Text(), nullable=True),
     sa.Column('decisions', sa.JSON(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
-    sa.Column('held_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('held_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_liaison_meeting')),
     sa.UniqueConstraint('number', name=op.f('uq_liaison_meeting_number'))
     )
@@ -43,7 +43,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bureau', sa.String(length=64), nullable=False),
     sa.Column('process_key', sa.String(length=200), nullable=False),
-    sa.Column('next_due_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('next_due_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_schedule')),
     sa.UniqueConstraint('bureau', name=op.f('uq_meeting_schedule_bureau'))
@@ -62,7 +62,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.Column('result', sa.Text(), nullable=True),
-    sa.Column('done_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('done_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['meeting_id'], ['liaison_meeting.id'], name=op.f('fk_meeting_action_item_meeting_id_liaison_meeting'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_action_item'))
     )
@@ -76,7 +76,7 @@ def upgrade() -> None:
     sa.Column('schedule_id', sa.Integer(), nullable=False),
     sa.Column('period', sa.String(length=16), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=True),
-    sa.Column('started_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('started_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['schedule_id'], ['meeting_schedule.id'], name=op.f('fk_meeting_schedule_run_schedule_id_meeting_schedule'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_schedule_run')),
     sa.UniqueConstraint('schedule_id', 'period', name=op.f('uq_meeting_schedule_run_schedule_id'))
@@ -102,14 +102,14 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=32), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.Column('receiver_instance_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
-    sa.Column('sent_at', workflow_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('ack_due_at', workflow_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('acknowledged_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('sent_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
+    sa.Column('ack_due_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
+    sa.Column('acknowledged_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('acknowledged_by', sa.String(length=64), nullable=True),
-    sa.Column('answered_at', workflow_app.models.base.UTCDateTime(), nullable=True),
-    sa.Column('escalated_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('answered_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
+    sa.Column('escalated_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('return_reason', sa.Text(), nullable=True),
     sa.Column('reply', sa.Text(), nullable=True),
     sa.Column('new_case_id', sa.Integer(), nullable=True),
@@ -137,14 +137,14 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),
-    sa.Column('scheduled_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('scheduled_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('place', sa.String(length=200), nullable=True),
     sa.Column('participants', sa.JSON(), nullable=True),
     sa.Column('minutes', sa.Text(), nullable=True),
     sa.Column('conclusion', sa.JSON(), nullable=True),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
-    sa.Column('concluded_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('concluded_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_joint_hearing_case_id_case_file')),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], name=op.f('fk_joint_hearing_complaint_id_complaint')),
     sa.ForeignKeyConstraint(['request_id'], ['joint_hearing_request.id'], name=op.f('fk_joint_hearing_request_id_joint_hearing_request')),
@@ -164,12 +164,12 @@ def upgrade() -> None:
     sa.Column('supervising_bureau', sa.String(length=64), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('deadline_rule', sa.String(length=16), nullable=False),
-    sa.Column('due_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('due_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('result', sa.Text(), nullable=True),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
-    sa.Column('closed_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case_file.id'], name=op.f('fk_supervised_case_case_id_case_file')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_supervised_case'))
     )
@@ -184,7 +184,7 @@ def upgrade() -> None:
     sa.Column('opinion', sa.Text(), nullable=False),
     sa.Column('proposed_body', sa.String(length=32), nullable=True),
     sa.Column('author', sa.String(length=64), nullable=False),
-    sa.Column('submitted_at', workflow_app.models.base.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['hearing_id'], ['joint_hearing.id'], name=op.f('fk_joint_hearing_opinion_hearing_id_joint_hearing'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_joint_hearing_opinion')),
     sa.UniqueConstraint('hearing_id', 'body', name=op.f('uq_joint_hearing_opinion_hearing_id'))

@@ -13,7 +13,7 @@ Create Date: 2026-12-01 20:00:55.065025
 """
 from alembic import op
 import sqlalchemy as sa
-import workflow_app.models.base
+import workflow_app.platform.persistence.models.base
 
 
 revision = '0005'
@@ -29,10 +29,10 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=200), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('next_attempt_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('done_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('done_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_deadline_recompute_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_recompute'))
     )
@@ -50,8 +50,8 @@ def upgrade() -> None:
     sa.Column('business_key', sa.String(length=100), nullable=True),
     sa.Column('task_id', sa.String(length=36), nullable=True),
     sa.Column('link', sa.String(length=500), nullable=True),
-    sa.Column('created_at', workflow_app.models.base.UTCDateTime(), nullable=False),
-    sa.Column('read_at', workflow_app.models.base.UTCDateTime(), nullable=True),
+    sa.Column('created_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=False),
+    sa.Column('read_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_notification_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification'))
     )
@@ -62,9 +62,9 @@ def upgrade() -> None:
     with op.batch_alter_table('statutory_clock', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('remind', sa.Integer(), server_default='1', nullable=False))
-        batch_op.add_column(sa.Column('remind_at', workflow_app.models.base.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('reminded_at', workflow_app.models.base.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('escalated_at', workflow_app.models.base.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('remind_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('reminded_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('escalated_at', workflow_app.platform.persistence.models.base.UTCDateTime(), nullable=True))
         batch_op.create_index('ix_clock_status_remind', ['status', 'remind_at'], unique=False)
 
     with op.batch_alter_table('task_row', schema=None) as batch_op:

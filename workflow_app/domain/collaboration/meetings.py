@@ -1,0 +1,352 @@
+"""Quarterly liaison meetings (联席办公会议, docs/collaboration.md §5): agenda from live data, minutes, action items,
+and the quarterly timer start.
+
+The engine has no process-level timer start service, so the quarterly start is a small schedule: one
+``meeting_schedule`` row per bureau (enabled by a process owner or administrator) with ``next_due_at`` = 09:00
+on the first working day of the next quarter (official calendar). The worker starts the due meetings; each
+start inserts a ``meeting_schedule_run`` row unique per (schedule, period) in the same transaction as the
+meeting, and the schedule row is taken with ``FOR UPDATE SKIP LOCKED`` — a quarter's meeting starts exactly
+once however many workers run. One process instance per meeting, never a loop.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workflow_app.platform.organisation import BODY_LABELS
+from workflow_app.domain.vocabulary import TRANSFER_STATUS_LABELS
+from workflow_app.platform import clock
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.persistence.database import Database
+from workflow_app.platform.calendar.official_calendar import UnknownYearError
+from workflow_app.platform.engine import diagram_functions, sandbox
+from workflow_app.domain.intake import numbering
+from workflow_app.domain.intake.models import Case, JointHearingRequest
+from workflow_app.domain.collaboration.models import (
+    InterAgencyTransfer,
+    JointHearing,
+    LiaisonMeeting,
+    MeetingActionItem,
+    MeetingSchedule,
+    MeetingScheduleRun,
+)
+from workflow_app.platform.persistence.models import ProcessInstance, TaskRow
+from workflow_app.platform.identity import access, directory as identity
+from workflow_app.platform.audit import trail as audit
+from workflow_app.platform.identifiers import masking
+from workflow_app.platform.runtime import instances as runtime
+from workflow_app.platform.errors import Forbidden, Invalid, NotFound, ProcessFailed
+from workflow_app.platform.identity.directory import SYSTEM, Principal
+from workflow_app.domain.collaboration import common, ledgers
+from workflow_app.domain.collaboration.common import invalid
+
+MEETING_TIME = time(9, 0)
+POLICE_WAITING = ("transferred", "received", "no_decision", "reconsideration", "supervision")
+POLICE_CANDIDATES = ("approved", "transferred", "received", "filed", "not_filed", "no_decision", "reconsideration",
+                     "supervision", "items_handed_over")
+
+
+# ------------------------------------------------------------------------------------------------
+# Quarters on the official calendar
+# ------------------------------------------------------------------------------------------------
+
+def quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def period_label(day: date) -> str:
+    year, q = quarter_of(day)
+    return f"{year}Q{q}"
+
+
+def first_working_day_of_quarter(year: int, q: int) -> date:
+    first = date(year, 3 * (q - 1) + 1, 1)
+    return diagram_functions.working_days_after(first - timedelta(days=1), 1)
+
+
+def meeting_start(year: int, q: int) -> datetime:
+    """09:00 on the quarter's first working day; when the calendar has no data for that year yet, 00:00 on
+    the quarter's first day (provisional: the worker recomputes it when it comes, see :func:`_fire`)."""
+    try:
+        return datetime.combine(first_working_day_of_quarter(year, q), MEETING_TIME, clock.LOCAL_TZ)
+    except UnknownYearError:
+        return datetime.combine(date(year, 3 * (q - 1) + 1, 1), time.min, clock.LOCAL_TZ)
+
+
+def next_meeting_at(after: datetime) -> datetime:
+    """The next quarterly start after ``after``: this quarter's if still ahead, else the next quarter's."""
+    local = after.astimezone(clock.LOCAL_TZ)
+    year, q = quarter_of(local.date())
+    for _ in range(2):
+        moment = meeting_start(year, q)
+        if moment > local:
+            return moment
+        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+    raise AssertionError("unreachable")
+
+
+sandbox.register_function("first_working_day_of_quarter", lambda day: first_working_day_of_quarter(
+    *quarter_of(diagram_functions._day(day) if not isinstance(diagram_functions._day(day), datetime)
+                else diagram_functions._day(day).astimezone(clock.LOCAL_TZ).date())))
+
+
+# ------------------------------------------------------------------------------------------------
+# Agenda from live data
+# ------------------------------------------------------------------------------------------------
+
+def agenda(session: Session, bureau: str, now: datetime | None = None) -> dict:
+    now = now or clock.now()
+    scope = identity.bureau_subtree(session, {bureau})
+    local = now.astimezone(clock.LOCAL_TZ).date()
+    year, q = quarter_of(local)
+    quarter_start = datetime.combine(date(year, 3 * (q - 1) + 1, 1), time.min, clock.LOCAL_TZ)
+    in_scope = or_(InterAgencyTransfer.from_bureau.in_(scope), InterAgencyTransfer.to_bureau.in_(scope))
+
+    def t(row):
+        return {"number": row.number, "kind": row.kind, "case_number": row.case_number, "employer_name": row.employer_name,
+                "from": f"{row.from_bureau}/{row.from_body}", "to": f"{row.to_bureau}/{row.to_body}",
+                "status": row.status, "status_label": TRANSFER_STATUS_LABELS.get(row.status, row.status),
+                "due_at": common.iso(row.ack_due_at)}
+    overdue = session.scalars(select(InterAgencyTransfer).where(
+        in_scope, InterAgencyTransfer.kind != "police", InterAgencyTransfer.answered_at.is_(None),
+        ledgers.overdue_condition(now)).order_by(InterAgencyTransfer.id))
+    police_waiting = session.scalars(select(InterAgencyTransfer).where(
+        in_scope, InterAgencyTransfer.kind == "police", InterAgencyTransfer.status.in_(POLICE_WAITING))
+        .order_by(InterAgencyTransfer.id))
+    hearings = session.scalars(select(JointHearing).where(JointHearing.jurisdiction.in_(scope),
+                                                          JointHearing.status != "concluded").order_by(JointHearing.id))
+    from workflow_app.domain.intake.models import Complaint
+    requests = session.execute(select(JointHearingRequest, Complaint).join(
+        Complaint, Complaint.id == JointHearingRequest.complaint_id).where(
+        JointHearingRequest.status == "requested", Complaint.employer_district.in_(scope)))
+    police_quarter = session.scalars(select(InterAgencyTransfer).where(
+        in_scope, InterAgencyTransfer.kind == "police", InterAgencyTransfer.status.in_(POLICE_CANDIDATES),
+        InterAgencyTransfer.created_at >= quarter_start).order_by(InterAgencyTransfer.id))
+    publication = [{"source": "police_transfer", "number": r.number, "case_number": r.case_number,
+                    "employer_name": r.employer_name, "reason": "涉嫌拒不支付劳动报酬罪移送公安"} for r in police_quarter]
+    seen = {p["case_number"] for p in publication}
+    for case in session.scalars(select(Case).where(Case.jurisdiction.in_(scope), Case.opened_at >= quarter_start,
+                                                   or_(Case.criminal_watch.is_(True), Case.urgent.is_(True)))
+                                .order_by(Case.id)):
+        if case.number not in seen:
+            publication.append({"source": "case", "number": case.number, "case_number": case.number,
+                                "employer_name": case.employer_name,
+                                "reason": "涉嫌犯罪关注（大额欠薪）" if case.criminal_watch else "严重社会影响（紧急）"})
+    items = session.scalars(select(MeetingActionItem).where(MeetingActionItem.bureau == bureau,
+                                                            MeetingActionItem.status == "open")
+                            .order_by(MeetingActionItem.id))
+    out = {
+        "bureau": bureau, "period": f"{year}Q{q}", "compiled_at": now.isoformat(),
+        "overdue_transfers": [t(r) for r in overdue],
+        "difficult_cases": [{"number": h.number, "status": h.status, "reason": h.reason} for h in hearings]
+        + [{"number": None, "status": "requested", "complaint_number": c.number, "reason": r.reason}
+           for r, c in requests],
+        "police_awaiting_decision": [t(r) for r in police_waiting],
+        "publication_candidates": publication,
+        "open_action_items": [{"id": i.id, "title": i.title, "owner_body": i.owner_body, "owner": i.owner,
+                               "due_on": i.due_on.isoformat(), "overdue": i.due_on < local,
+                               "meeting_id": i.meeting_id} for i in items],
+    }
+    out["counts"] = {k: len(v) for k, v in out.items() if isinstance(v, list)}
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Meetings
+# ------------------------------------------------------------------------------------------------
+
+def may_convene(p: Principal, session: Session, bureau: str) -> bool:
+    city = common.parent_of(session, bureau)
+    if {bureau, city} & p.bureaus_with_role("leadership"):
+        return True
+    return any(b == bureau and role in ("liaison_officer", "division_head")
+               for b, _, role in (tuple(k.split("/", 2)) for k in p.groups if k.count("/") == 2))
+
+
+def start_meeting(session: Session, principal: Principal, bureau: str, kind: str, period: str | None = None,
+                  reason: str | None = None) -> LiaisonMeeting:
+    if not common.bureau_exists(session, bureau):
+        raise invalid("bureau", "辖区不存在")
+    number = numbering.allocate(session, "liaison_meeting", bureau)
+    now = clock.now()
+    content = agenda(session, bureau, now)
+    meeting = LiaisonMeeting(number=number, bureau=bureau, kind=kind, period=period or content["period"], reason=reason,
+                             agenda=content, status="preparing", created_at=now, created_by=principal.username)
+    session.add(meeting)
+    session.flush()
+    variables = {"meeting_number": number, "meeting_kind": kind, "period": meeting.period,
+                 "started_at": common.local_iso(now), "agenda": content, "reason": reason or ""}
+    label = "联席办公会议" + ("（临时）" if kind == "ad_hoc" else f"（{meeting.period}）")
+    instance = runtime.start_instance(session, principal, "liaison_meeting", number, bureau, variables,
+                                      summary=f"{label}{number}"[:500], authorize=False)
+    meeting.instance_id = instance.id
+    audit.record(session, principal.username, "meeting.start", "liaison_meeting", meeting.id, instance_id=instance.id,
+                 business_key=number, after={"bureau": bureau, "kind": kind, "period": meeting.period,
+                                             "counts": content["counts"], "reason": reason})
+    return meeting
+
+
+def _meeting(session: Session, payload: dict) -> LiaisonMeeting:
+    meeting = session.scalar(select(LiaisonMeeting).where(LiaisonMeeting.number == str(payload.get("meeting")))
+                             .with_for_update())
+    if meeting is None:
+        raise ProcessFailed("找不到对应的联席会议", f"no meeting {payload.get('meeting')!r}")
+    return meeting
+
+
+def on_event(session: Session, instance: ProcessInstance, payload: dict, principal: Principal) -> None:
+    meeting = _meeting(session, payload)
+    event = payload.get("event")
+    now = clock.now()
+    if event == "minutes":
+        meeting.minutes, meeting.decisions = str(payload.get("minutes") or ""), list(payload.get("decisions") or [])
+        meeting.status, meeting.held_at = "held", now
+        for item_id in payload.get("closed_items") or []:
+            item = session.get(MeetingActionItem, item_id)
+            if item is None or item.bureau != meeting.bureau or item.status != "open":
+                raise Invalid(f"第{item_id}项不是本辖区未办结的会议事项", "unknown open action item",
+                              errors={"closed_items": f"第{item_id}项不是本辖区未办结的会议事项"})
+            item.status, item.done_at, item.result = "done", now, f"经{meeting.number}会议确认办结"
+        for spec in payload.get("action_items") or []:
+            _action_item(session, principal, meeting, spec)
+    elif event == "action_done":
+        item = session.get(MeetingActionItem, payload.get("item"))
+        if item is None:
+            raise ProcessFailed("找不到会议事项", f"no action item {payload.get('item')!r}")
+        if item.status == "open":
+            item.status, item.done_at, item.result = "done", now, str(payload.get("result") or "")
+    else:
+        raise ProcessFailed(f"未知的会议事件 {event}", f"unknown meeting event {event!r}")
+    audit.record(session, principal.username, f"meeting.{event}", "liaison_meeting", meeting.id, instance_id=instance.id,
+                 business_key=meeting.number, after={k: v for k, v in payload.items() if k != "meeting"})
+
+
+def _action_item(session: Session, principal: Principal, meeting: LiaisonMeeting, spec: dict) -> MeetingActionItem:
+    try:
+        due_on = date.fromisoformat(str(spec.get("due_on")))
+    except ValueError:
+        raise invalid("action_items", "落实事项的完成期限应为日期") from None
+    owner = spec.get("owner") or None
+    item = MeetingActionItem(meeting_id=meeting.id, bureau=meeting.bureau, title=str(spec.get("title"))[:500],
+                             owner=owner, owner_body=str(spec.get("owner_body")), due_on=due_on, status="open")
+    session.add(item)
+    session.flush()
+    variables = {"meeting_number": meeting.number, "item_id": item.id, "title": item.title,
+                 "owner_body": item.owner_body, "due_on": due_on.isoformat()}
+    instance = runtime.start_instance(session, principal, "liaison_action", f"{meeting.number}-{item.id}",
+                                      meeting.bureau, variables, summary=f"会议事项：{item.title}"[:500], authorize=False)
+    item.instance_id = instance.id
+    if owner:
+        row = session.scalar(select(TaskRow).where(TaskRow.instance_id == instance.id, TaskRow.status == "open"))
+        try:
+            target = identity.principal_by_username(session, owner)
+        except NotFound:
+            target = None
+        if row is None or target is None or not access.may_be_assigned(target, row):
+            raise Invalid(f"责任人 {owner} 不是{BODY_LABELS.get(item.owner_body)}的人员",
+                          "owner is not in the owning body", errors={"action_items": f"责任人 {owner} 不在责任机构"})
+        row.assignee, row.claimed_at, row.row_version = owner, clock.now(), row.row_version + 1
+        audit.record(session, principal.username, "task.assign", "task", row.id, instance_id=instance.id,
+                     business_key=instance.business_key, after={"assignee": owner, "by": "liaison_meeting"})
+    return item
+
+
+def meeting_dict(session: Session, meeting: LiaisonMeeting) -> dict:
+    items = session.scalars(select(MeetingActionItem).where(MeetingActionItem.meeting_id == meeting.id)
+                            .order_by(MeetingActionItem.id))
+    return {"id": meeting.id, "number": meeting.number, "bureau": meeting.bureau, "kind": meeting.kind,
+            "period": meeting.period, "reason": meeting.reason, "status": meeting.status, "agenda": meeting.agenda,
+            "minutes": masking.mask_text(meeting.minutes), "decisions": meeting.decisions or [], "instance_id": meeting.instance_id,
+            "created_at": common.iso(meeting.created_at), "held_at": common.iso(meeting.held_at),
+            "action_items": [{"id": i.id, "title": i.title, "owner": i.owner, "owner_body": i.owner_body,
+                              "due_on": i.due_on.isoformat(), "status": i.status, "result": i.result,
+                              "instance_id": i.instance_id} for i in items]}
+
+
+def visible_meeting(session: Session, principal: Principal, meeting_id: int) -> LiaisonMeeting:
+    meeting = session.get(LiaisonMeeting, meeting_id) if 0 < meeting_id < 2**31 else None
+    instance = session.get(ProcessInstance, meeting.instance_id) if meeting and meeting.instance_id else None
+    if instance is None or not access.can_see_instance(principal, instance):
+        raise NotFound("会议不存在或无权查看", f"meeting {meeting_id} not found")
+    return meeting
+
+
+# ------------------------------------------------------------------------------------------------
+# The quarterly schedule (worker)
+# ------------------------------------------------------------------------------------------------
+
+def set_schedule(session: Session, principal: Principal, bureau: str, active: bool) -> MeetingSchedule:
+    if not (principal.is_admin or principal.is_process_owner):
+        raise Forbidden("只有流程管理员或系统管理员可以设置联席会议日程", "process owners and administrators only")
+    if not common.bureau_exists(session, bureau):
+        raise NotFound("辖区不存在", f"bureau {bureau} not found")
+    row = session.scalar(select(MeetingSchedule).where(MeetingSchedule.bureau == bureau))
+    if row is None:
+        row = MeetingSchedule(bureau=bureau, process_key="liaison_meeting", next_due_at=next_meeting_at(clock.now()),
+                              active=active)
+        session.add(row)
+    else:
+        if active and not row.active:
+            row.next_due_at = next_meeting_at(clock.now())
+        row.active = active
+    session.flush()
+    audit.record(session, principal.username, "meeting.schedule", "meeting_schedule", row.id,
+                 after={"bureau": bureau, "active": active, "next_due_at": common.iso(row.next_due_at)})
+    return row
+
+
+def schedule_dict(row: MeetingSchedule) -> dict:
+    return {"bureau": row.bureau, "active": row.active, "next_due_at": row.next_due_at.astimezone(timezone.utc).isoformat(),
+            "process_key": row.process_key}
+
+
+def run_due(db: Database, limit: int = 20) -> int:
+    """Start the meetings whose quarter has come (called by the worker on each pass)."""
+    with db.transaction() as session:
+        due = list(session.scalars(select(MeetingSchedule.id).where(
+            MeetingSchedule.active.is_(True), MeetingSchedule.next_due_at <= clock.now())
+            .order_by(MeetingSchedule.next_due_at).limit(limit)))
+    return sum(1 for schedule_id in due if _fire(db, schedule_id))
+
+
+def _fire(db: Database, schedule_id: int) -> bool:
+    def run(session: Session) -> bool:
+        now = clock.now()
+        schedule = session.scalar(select(MeetingSchedule).where(
+            MeetingSchedule.id == schedule_id, MeetingSchedule.active.is_(True), MeetingSchedule.next_due_at <= now)
+            .with_for_update(skip_locked=True))
+        if schedule is None:
+            return False
+        today = now.astimezone(clock.LOCAL_TZ).date()
+        period = period_label(today)
+        # a provisional start (calendar year loaded later) becomes the real one: 09:00, first working day
+        real = datetime.combine(first_working_day_of_quarter(*quarter_of(today)), MEETING_TIME, clock.LOCAL_TZ)
+        if now < real:
+            schedule.next_due_at = real
+            return False
+        started = False
+        try:
+            with session.begin_nested():
+                session.add(MeetingScheduleRun(schedule_id=schedule.id, period=period, started_at=now))
+                session.flush()
+        except IntegrityError:
+            pass  # this quarter's meeting already started (a crash after the start, or another worker)
+        else:
+            meeting = start_meeting(session, SYSTEM, schedule.bureau, "quarterly", period)
+            session.scalar(select(MeetingScheduleRun).where(MeetingScheduleRun.schedule_id == schedule.id,
+                                                           MeetingScheduleRun.period == period)).meeting_id = meeting.id
+            started = True
+        schedule.next_due_at = next_meeting_at(max(now, schedule.next_due_at))
+        return started
+    try:
+        return in_transaction(db, run)
+    except Exception:  # never kill the worker; the schedule stays due and is retried on the next pass
+        import logging
+        logging.getLogger(__name__).exception("starting the liaison meeting of schedule %s failed", schedule_id)
+        return False
+
+
+runtime.register_event_handler("meeting_event", on_event)

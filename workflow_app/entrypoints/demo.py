@@ -1,0 +1,278 @@
+"""Demo data: one city with three districts, every body at both levels, one user per role,
+and a few dozen cases at different stages. Used by ``caseflow demo`` (SQLite) and by the tests.
+"""
+from __future__ import annotations
+
+import random
+from functools import lru_cache
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from workflow_app.platform import clock
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.persistence.database import Database
+from workflow_app.platform.organisation import BODIES
+from workflow_app.platform.persistence.models import Bureau, TaskRow
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.tasks import inbox
+from workflow_app.platform.runtime import instances as runtime
+from workflow_app.platform.identity.directory import BUREAU_WIDE, Principal
+
+CITY = ("zz", "郑州市人力资源和社会保障局")
+DISTRICTS = [("zz-jinshui", "金水区人力资源和社会保障局"), ("zz-erqi", "二七区人力资源和社会保障局"),
+             ("zz-zhongyuan", "中原区人力资源和社会保障局")]
+BODY_NAMES = {"intake": "综合执法维权服务大厅", "triage_room": "案件分理室", "inspection": "劳动保障监察大队",
+              "si_audit": "社会保险稽核科", "arbitration": "劳动人事争议仲裁院", "leadership": "局领导",
+              "legal_review": "法制审核科", "police": "公安机关（联络）"}
+#: The roles each body's people hold (groups are created for these).
+BODY_ROLES = {
+    "intake": ["intake_clerk", "liaison_officer", "division_head"],
+    "triage_room": ["triage_reviewer", "division_head"],
+    "inspection": ["inspector", "liaison_officer", "division_head"],
+    "si_audit": ["auditor", "liaison_officer", "division_head"],
+    "arbitration": ["arbitrator", "liaison_officer", "division_head"],
+    "leadership": ["leadership"],
+    "legal_review": ["legal_reviewer"],
+    "police": ["liaison_officer"],  # police-side liaison records: visible only for transferred dossiers
+}
+BUREAU_ROLES = ["process_owner", "administrator"]
+
+DEMO_PASSWORD = "Demo2026-caseflow"
+#: (username, display name, group key) — one demo user per role, mostly in 金水区.
+DEMO_USERS = [
+    ("clerk", "王受理", "zz-jinshui/intake/intake_clerk"),
+    ("triage", "李分理", "zz/triage_room/triage_reviewer"),
+    ("inspector", "张监察", "zz-jinshui/inspection/inspector"),
+    ("inspector2", "赵监察", "zz-jinshui/inspection/inspector"),
+    ("auditor", "刘稽核", "zz-jinshui/si_audit/auditor"),
+    ("arbitrator", "陈仲裁", "zz-jinshui/arbitration/arbitrator"),
+    ("liaison", "杨联络", "zz-jinshui/inspection/liaison_officer"),
+    ("head", "周科长", "zz-jinshui/inspection/division_head"),
+    ("leader", "吴局长", "zz-jinshui/leadership/leadership"),
+    ("legal", "郑法制", "zz-jinshui/legal_review/legal_reviewer"),
+    ("owner", "孙流程", "zz/bureau/process_owner"),
+    ("admin", "钱管理", "zz/bureau/administrator"),
+    ("police", "孟联络", "zz-jinshui/police/liaison_officer"),
+]
+#: Enforcement certificates (行政执法证) of the demo officers: (username, number); valid 2024-01-01..2029-12-31.
+DEMO_CERTIFICATES = [("inspector", "豫人社执字410105001"), ("inspector2", "豫人社执字410105002"),
+                     ("auditor", "豫人社执字410105003"), ("head", "豫人社执字410105004")]
+
+EMPLOYERS = ["河南某建筑工程有限公司", "郑州某餐饮管理有限公司", "某物流有限公司郑州分公司", "郑州某电子科技有限公司",
+             "某保安服务有限公司", "郑州某服装加工厂", "某房地产开发有限公司", "郑州某商贸有限公司",
+             "某家政服务有限公司", "郑州某汽车销售服务有限公司", "某劳务派遣有限公司", "郑州某印刷有限公司"]
+
+
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    # One argon2 hash for all demo users (they share the demo password): seeding stays fast.
+    return identity.hash_password(DEMO_PASSWORD)
+
+
+def demo_token(username: str) -> str:
+    """Demo-only fixed API tokens so the printed logins keep working across restarts."""
+    return f"{identity.TOKEN_PREFIX}demo-{username}-token"
+
+
+def seed_organisation(db: Database) -> None:
+    def run(s):
+        identity.create_bureau(s, CITY[0], CITY[1], "city")
+        for code, name in DISTRICTS:
+            identity.create_bureau(s, code, name, "district", CITY[0])
+        for code, _ in [CITY, *DISTRICTS]:
+            for kind in BODIES:
+                identity.create_body(s, code, kind, BODY_NAMES[kind])
+                for role in BODY_ROLES[kind]:
+                    identity.ensure_group(s, code, kind, role, f"{BODY_NAMES[kind]}·{role}")
+            for role in BUREAU_ROLES:
+                identity.ensure_group(s, code, BUREAU_WIDE, role)
+        for username, name, key in DEMO_USERS:
+            user = identity.create_user(s, username, name)
+            user.password_hash = _demo_password_hash()
+            identity.add_membership(s, username, key)
+            token, _secret = identity.create_token(s, username, "demo", days=None)
+            token.token_hash = identity._token_hash(demo_token(username))
+            token.prefix = demo_token(username)[:10]
+        from datetime import date
+        for username, number in DEMO_CERTIFICATES:
+            identity.add_certificate(s, username, number, date(2024, 1, 1), date(2029, 12, 31), "郑州市人民政府")
+    in_transaction(db, run)
+
+
+#: Demo registrations: (claims, extra facts). Claims are issue codes, or (code, {field: value}).
+_SCENARIOS = [
+    ([("wage_arrears", {"amount": 18600, "months_unpaid": 2})], {"workers_affected": 3}),                    # T5
+    ([("wage_arrears", {"amount": 9000, "months_unpaid": 1}), "si_contribution_arrears"], {}),             # T3
+    (["si_contribution_arrears", "si_not_registered"], {}),                                                 # T4
+    (["si_fraud"], {"kind": "report"}),                                                                     # T4
+    ([("wage_arrears", {"amount": 12000, "months_unpaid": 2}), "double_wages"], {}),                        # T5 + T6
+    ([("wage_arrears", {"amount": 7000, "months_unpaid": 2}), "dismissal_dispute"],
+     {"relationship_disputed": True}),                                                                      # T2
+    (["overtime_violation", "workplace_safety"], {"workers_affected": 6}),                                  # T5 + T7
+    ([("double_wages", {"proceedings": "arbitration"}), "overtime_violation"], {}),                          # T0 + T5
+    ([("wage_arrears", {"amount": 26000, "months_unpaid": 5}), "severance_compensation"],
+     {"dispute_major": True, "facts_clear": False, "evidence_sufficient": False}),                          # T1
+    ([("wage_arrears", {"amount": 8000, "months_unpaid": 2, "violation_ended_on": "-3y"}),
+      ("overtime_violation", {"violation_ended_on": "-30d"})], {"violation_ongoing": False}),                # T8 + T5
+    ([("wage_arrears", {"amount": 236000, "months_unpaid": 4}), "severance_compensation"],
+     {"workers_affected": 15, "employer_absconded": True,
+      "project": {"name": "某安置房二期项目", "type": "housing_construction"}}),                               # F1 F2 F3
+    (["child_labor"], {"media_exposure": True, "kind": "report"}),                                          # F1
+]
+_NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇", "周杰", "吴霞", "徐强", "孙丽"]
+
+
+def _demo_uscc(n: int) -> str:
+    from workflow_app.platform.identifiers.prc import org_code_check_char, uscc_check_char
+    body8 = f"MA{n:06d}"
+    first17 = "91410100" + body8 + org_code_check_char(body8)
+    return first17 + uscc_check_char(first17)
+
+
+def _demo_id_number(n: int) -> str:
+    from workflow_app.platform.identifiers.prc import id_check_digit
+    first17 = f"4101{n % 90 + 2:02d}19{70 + n % 30:02d}0{n % 9 + 1}1{n % 9:1d}{n % 1000:03d}"
+    return first17 + id_check_digit(first17)
+
+
+def _demo_registration(n: int, received, rng: random.Random) -> dict:
+    claims_spec, facts = _SCENARIOS[n % len(_SCENARIOS)]
+    received_on = received.astimezone(clock.LOCAL_TZ).date()
+    claims = []
+    for item in claims_spec:
+        code, extra = (item, {}) if isinstance(item, str) else item
+        extra = dict(extra)
+        if extra.get("violation_ended_on") == "-3y":
+            extra["violation_ended_on"] = received_on.replace(year=received_on.year - 3).isoformat()
+        elif extra.get("violation_ended_on") == "-30d":
+            extra["violation_ended_on"] = (received_on - timedelta(days=30)).isoformat()
+        claims.append({"code": code, **extra})
+    facts = dict(facts)
+    kind = facts.pop("kind", "complaint")
+    project = facts.pop("project", None)
+    employer_no = n % len(EMPLOYERS)
+    employer = {"name": EMPLOYERS[employer_no], "uscc": _demo_uscc(employer_no + 1),
+                "district": DISTRICTS[n % len(DISTRICTS)][0], "address": "郑州市某路" + str(10 + n) + "号"}
+    if project:
+        employer["project"] = project
+    complainant = {"name": _NAMES[n % len(_NAMES)], "id_number": _demo_id_number(n), "phone": f"1380371{n:04d}"}
+    data = {"kind": kind, "channel": ["window", "phone_12333", "online", "wage_platform"][n % 4],
+            "received_at": received.isoformat(), "complainant": complainant, "employer": employer,
+            "workers_affected": facts.pop("workers_affected", rng.randint(1, 9)), "claims": claims,
+            "violation_ongoing": facts.pop("violation_ongoing", True), "employment_ongoing": n % 3 != 0,
+            "description": "投诉人反映用人单位存在上述问题，请求依法处理。", **facts}
+    if not data["employment_ongoing"]:
+        data["employment_ended_on"] = (received_on - timedelta(days=20 + n)).isoformat()
+    return data
+
+
+def seed_cases(db: Database, count: int = 24, seed: int = 20261121) -> None:
+    """Register ``count`` complaints at the 金水区 window, as a clerk would, and move the cases they open to
+    different stages. Triage routes them (one case per body, in the employer's district), so the demo shows
+    every outcome: inspection, audit, arbitration, referral, the triage room, the inform and refusal steps,
+    flags, and a duplicate registration linked to an open case."""
+    from workflow_app.domain.intake import registration
+    from workflow_app.domain.intake.models import Case, Complaint
+    rng = random.Random(seed)
+    now = clock.now()
+    numbers: list[str] = []
+    for n in range(count):
+        received = now - timedelta(days=rng.randint(0, 12), hours=rng.randint(0, 8))
+        data = _demo_registration(n, received, rng)
+
+        def run(s, data=data):
+            clerk = identity.principal_by_username(s, "clerk")
+            complaint = registration.register(s, clerk, data)
+            s.flush()
+            return complaint.number, [c.number for c in s.scalars(select(Case).where(Case.complaint_id == complaint.id)
+                                                                  .order_by(Case.id))]
+        number, cases = in_transaction(db, run)
+        numbers.append(number)
+        for index, case_number in enumerate(cases):
+            stage = (n + index) % 4  # 0: waiting for a claim, 1: claimed, 2: one step done, 3: two steps done
+            for _ in range(max(0, stage - 1)):
+                _advance(db, case_number, accepted=((n + index) % 5 != 0))
+            if stage >= 1:
+                _claim_first(db, case_number)
+        if n % 2 == 1:  # the window works some inform steps, the triage room some reviews
+            _advance(db, number, accepted=True)
+    # A complainant comes back about the same claim while the case is open: linked, not opened again.
+    if count:
+        def again(s):
+            first = s.scalar(select(Complaint).where(Complaint.number == numbers[0]))
+            data = _demo_registration(0, first.received_at + timedelta(hours=1), rng)
+            data["channel"] = "phone_12333"
+            registration.register(s, identity.principal_by_username(s, "clerk"), data)
+        in_transaction(db, again)
+
+
+def _open_task(session, business_key):
+    return session.scalar(select(TaskRow).where(TaskRow.business_key == business_key, TaskRow.status == "open")
+                          .order_by(TaskRow.created_at))
+
+
+def _actor_for(session, row) -> Principal:
+    """A member of the task's group works it; where the demo has none, the administrator stands in."""
+    from workflow_app.platform.persistence.models import Group, Membership, User
+    username = session.scalar(select(User.username).join(Membership, Membership.user_id == User.id)
+                              .join(Group, Group.id == Membership.group_id)
+                              .where(Group.key == row.candidate_group).order_by(User.username).limit(1))
+    if username:
+        return identity.principal_by_username(session, username)
+    return Principal("admin", "钱管理", frozenset({"zz/bureau/administrator", row.candidate_group}))
+
+
+def _claim_first(db, business_key):
+    def run(s):
+        row = _open_task(s, business_key)
+        if row is not None and row.assignee is None:
+            inbox.claim(s, _actor_for(s, row), row.id)
+    in_transaction(db, run)
+
+
+def _today() -> str:
+    return clock.today_local().isoformat()
+
+
+_SAMPLE_DATA = {
+    "case_acceptance.json": lambda ok: {"accepted": ok, "acceptance_opinion": "材料齐全，符合受理条件" if ok else "不符合受理条件",
+                                        **({} if ok else {"refusal_reason": "用人单位已于投诉前支付"})},
+    "case_investigation.json": lambda ok: {"findings": "经调查，存在拖欠工资情况", "violation_found": True,
+                                           "proposed_action": "order_to_correct"},
+    "approval.json": lambda ok: {"approved": True, "approval_opinion": "同意"},
+    "refusal_notice.json": lambda ok: {"notice_number": "不受字〔2026〕1号", "served_on": _today()},
+    "limitation_refusal.json": lambda ok: {"notice_number": "人社监不受〔2026〕1号", "issued_on": _today(),
+                                           "advice": "违法行为终了已超过两年，劳动保障监察不再查处；可依法申请劳动人事争议仲裁"},
+    "inform_complainant.json": lambda ok: {"informed_on": _today(), "inform_method": "on_site",
+                                           "inform_content": "相关诉求已在仲裁程序中，请按原程序继续办理"},
+}
+#: The triage room's demo routing: claims go to the body of their group.
+_ROOM_BODY = {"si_audit": "si_audit", "labour_dispute": "arbitration"}
+
+
+def _room_routing(session, row) -> dict:
+    from workflow_app.domain.intake.models import Complaint, ComplaintClaim
+    complaint = session.scalar(select(Complaint).where(Complaint.number == row.business_key))
+    waiting = session.scalars(select(ComplaintClaim).where(ComplaintClaim.complaint_id == complaint.id,
+                                                           ComplaintClaim.route == "triage_room"))
+    return {"room_decision": "route", "room_opinion": "经分理审查，按诉求性质分送办理",
+            "room_routes": [{"code": c.code, "body": _ROOM_BODY.get(c.group, "inspection")} for c in waiting]}
+
+
+def _advance(db, business_key, accepted: bool):
+    def run(s):
+        row = _open_task(s, business_key)
+        if row is None:
+            return
+        actor = _actor_for(s, row)
+        if row.assignee is None:
+            inbox.claim(s, actor, row.id)
+        data = _room_routing(s, row) if row.form == "triage_room_review.json" else _SAMPLE_DATA[row.form](accepted)
+        runtime.complete_task(s, actor, row.id, data)
+    in_transaction(db, run)
+
+
+def is_seeded(db: Database) -> bool:
+    with db.transaction() as s:
+        return s.scalar(select(Bureau.id).limit(1)) is not None

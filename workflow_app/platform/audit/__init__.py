@@ -1,0 +1,2 @@
+"""History and audit: the append-only, hash-chained audit trail of every case (docs/security.md).
+"""

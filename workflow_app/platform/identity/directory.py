@@ -1,0 +1,451 @@
+"""Users, groups, memberships and API tokens; turning a bearer token into a :class:`Principal`."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow_app.platform import clock
+from workflow_app.platform.engine.conventions import group_key
+from workflow_app.platform.organisation import BODIES, ROLES
+from workflow_app.platform.persistence.models import ApiToken, Body, Bureau, Group, Membership, User
+from workflow_app.platform.audit import trail as audit
+from workflow_app.platform.errors import Conflict, Invalid, NotFound, Unauthenticated
+
+_hasher = PasswordHasher()
+
+#: Pseudo-body for bureau-wide roles (process owners, administrators).
+BUREAU_WIDE = "bureau"
+
+TOKEN_PREFIX = "cf_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting, with the groups the inbox and access rules need."""
+
+    username: str
+    display_name: str
+    groups: frozenset[str] = field(default_factory=frozenset)
+
+    def _parts(self) -> list[tuple[str, str, str]]:
+        return [tuple(key.split("/", 2)) for key in self.groups if key.count("/") == 2]  # type: ignore[misc]
+
+    def roles(self) -> set[str]:
+        return {role for _, _, role in self._parts()}
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles()
+
+    def bureaus_with_role(self, role: str) -> set[str]:
+        return {bureau for bureau, _, r in self._parts() if r == role}
+
+    def bodies(self) -> set[tuple[str, str]]:
+        """(bureau, body) pairs this user is a member of (any role); bureau-wide roles are not bodies."""
+        return {(bureau, body) for bureau, body, _ in self._parts() if body != BUREAU_WIDE}
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role("administrator")
+
+    @property
+    def is_process_owner(self) -> bool:
+        """Process owners deploy definitions. Administrators do not (separation of duties)."""
+        return self.has_role("process_owner")
+
+    def supervised_scopes(self) -> set[tuple[str, str | None]]:
+        """(bureau, body) pairs whose tasks this user supervises; body None means the whole bureau."""
+        scopes: set[tuple[str, str | None]] = set()
+        for bureau, body, role in self._parts():
+            if role == "division_head":
+                scopes.add((bureau, body))
+            elif role == "leadership":
+                scopes.add((bureau, None))
+        return scopes
+
+
+SYSTEM = Principal("system", "系统", frozenset())
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    if not stored:
+        return False
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+#: Password policy (docs/security.md): length, character classes, no username, not a known weak password.
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+_WEAK = frozenset({"password123", "password1234", "1234567890a", "a1234567890", "qwerty12345", "qwertyuiop1",
+                   "admin123456", "abc1234567", "abcd123456", "iloveyou123", "woaini1314520", "zhang123456",
+                   "caseflow2026", "passw0rd123", "p@ssw0rd123"})
+
+
+def password_problems(password: str, username: str | None = None) -> list[str]:
+    problems = []
+    if not isinstance(password, str):
+        return ["密码格式不正确"]
+    if len(password) < PASSWORD_MIN:
+        problems.append(f"密码至少{PASSWORD_MIN}位")
+    if len(password) > PASSWORD_MAX:
+        problems.append(f"密码不能超过{PASSWORD_MAX}位")
+    if not any(c.isdigit() for c in password) or not any(c.isalpha() for c in password):
+        problems.append("密码须同时包含字母和数字")
+    if len(set(password)) < 4:
+        problems.append("密码不能由过少的不同字符组成")
+    if username and len(username) >= 3 and username.lower() in password.lower():
+        problems.append("密码不能包含用户名")
+    if password.lower() in _WEAK:
+        problems.append("密码过于常见")
+    return problems
+
+
+def check_password_policy(password: str, username: str | None = None) -> None:
+    problems = password_problems(password, username)
+    if problems:
+        text = "；".join(problems)
+        raise Invalid(f"密码不符合要求：{text}", "password does not meet the policy (min 10 characters, letters "
+                      "and digits, at least 4 distinct characters, not containing the username, not a common password)",
+                      errors={"password": text})
+
+
+def create_bureau(session: Session, code: str, name: str, level: str, parent_code: str | None = None) -> Bureau:
+    if level not in ("city", "district"):
+        raise Invalid("级别只能是市级或区县级", f"level must be city or district, not {level!r}")
+    if session.scalar(select(Bureau).where(Bureau.code == code)):
+        raise Conflict(f"机构代码 {code} 已存在", f"bureau {code} exists")
+    parent = None
+    if parent_code:
+        parent = session.scalar(select(Bureau).where(Bureau.code == parent_code))
+        if parent is None:
+            raise NotFound(f"上级机构 {parent_code} 不存在", f"bureau {parent_code} not found")
+    bureau = Bureau(code=code, name=name, level=level, parent=parent)
+    session.add(bureau)
+    session.flush()
+    _parent_cache.pop(str(session.get_bind().url), None)
+    return bureau
+
+
+def create_body(session: Session, bureau_code: str, kind: str, name: str) -> Body:
+    if kind not in BODIES:
+        raise Invalid(f"未知机构类型 {kind}", f"unknown body kind {kind!r}")
+    bureau = session.scalar(select(Bureau).where(Bureau.code == bureau_code))
+    if bureau is None:
+        raise NotFound(f"机构 {bureau_code} 不存在", f"bureau {bureau_code} not found")
+    body = Body(bureau_id=bureau.id, kind=kind, name=name)
+    session.add(body)
+    session.flush()
+    return body
+
+
+def ensure_group(session: Session, bureau_code: str, body_kind: str, role: str, name: str | None = None) -> Group:
+    if body_kind not in BODIES and body_kind != BUREAU_WIDE:
+        raise Invalid(f"未知机构类型 {body_kind}", f"unknown body kind {body_kind!r}")
+    if role not in ROLES:
+        raise Invalid(f"未知角色 {role}", f"unknown role {role!r}")
+    if session.scalar(select(Bureau).where(Bureau.code == bureau_code)) is None:
+        raise NotFound(f"机构 {bureau_code} 不存在", f"bureau {bureau_code} not found")
+    key = group_key(bureau_code, body_kind, role)
+    group = session.scalar(select(Group).where(Group.key == key))
+    if group is None:
+        group = Group(key=key, name=name or key, bureau_code=bureau_code, body_kind=body_kind, role=role)
+        session.add(group)
+        session.flush()
+    return group
+
+
+def create_user(session: Session, username: str, display_name: str, password: str | None = None,
+                actor: str = "system") -> User:
+    if not isinstance(username, str) or not username or len(username) > 64 or not username.isascii() \
+            or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
+        raise Invalid("用户名只能包含字母、数字、点、下划线和连字符", f"invalid username {username!r}")
+    if session.scalar(select(User).where(User.username == username)):
+        raise Conflict(f"用户名 {username} 已存在", f"user {username} exists")
+    if not display_name or len(display_name) > 200:
+        raise Invalid("姓名不能为空且不超过200字", "display_name must be 1-200 characters",
+                      errors={"display_name": "姓名不能为空且不超过200字"})
+    if password is not None:
+        check_password_policy(password, username)
+    now = clock.now()
+    user = User(username=username, display_name=display_name,
+                password_hash=hash_password(password) if password else None, is_active=True, created_at=now,
+                password_changed_at=now if password else None)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.create", "user", username, after={"display_name": display_name})
+    return user
+
+
+def add_membership(session: Session, username: str, key: str, actor: str = "system") -> Membership:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
+    group = session.scalar(select(Group).where(Group.key == key))
+    if group is None:
+        raise NotFound(f"用户组 {key} 不存在", f"group {key} not found")
+    existing = session.scalar(select(Membership).where(Membership.user_id == user.id, Membership.group_id == group.id))
+    if existing:
+        return existing
+    membership = Membership(user_id=user.id, group_id=group.id)
+    session.add(membership)
+    session.flush()
+    audit.record(session, actor, "membership.add", "user", username, after={"group": key})
+    return membership
+
+
+MAX_TOKEN_DAYS = 365
+
+
+def create_token(session: Session, username: str, name: str, days: int | None = 90,
+                 actor: str = "system") -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the secret (shown once, stored only as a hash).
+
+    The API issues tokens to the caller's own user only (``actor == username``). Any other issuer — the
+    operator's ``caseflow token create``, demo seeding — is named in the audit event (``issued_by``), so a
+    token someone else minted is always on record as such (docs/security.md §3).
+    """
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
+    if not name or len(name) > 100:
+        raise Invalid("令牌名称不能为空且不超过100字", "token name must be 1-100 characters",
+                      errors={"name": "令牌名称不能为空且不超过100字"})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    token = ApiToken(user_id=user.id, name=name, token_hash=_token_hash(secret), prefix=secret[:10],
+                     created_at=now, expires_at=now + timedelta(days=days) if days else None)
+    session.add(token)
+    session.flush()
+    after = {"token": token.prefix, "name": name,
+             "expires_at": token.expires_at.isoformat() if token.expires_at else None}
+    if actor != username:
+        after["issued_by"] = actor
+    audit.record(session, actor, "token.create", "user", username, after=after)
+    return token, secret
+
+
+def revoke_token(session: Session, prefix: str, actor: str = "system") -> ApiToken:
+    token = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
+    if token is None:
+        raise NotFound("令牌不存在", f"token {prefix} not found")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        audit.record(session, actor, "token.revoke", "user", token.user.username, after={"token": prefix})
+    return token
+
+
+def _token_hash(secret: str) -> str:
+    # Tokens are 256-bit random: a fast hash is enough (no dictionary to attack), unlike passwords.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def authenticate_token(session: Session, secret: str) -> Principal:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        raise Unauthenticated("登录已失效，请重新登录", "invalid, expired or revoked token")
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(secret)))
+    now = clock.now()
+    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now) \
+            or not token.user.is_active:
+        raise Unauthenticated("登录已失效，请重新登录", "invalid, expired or revoked token")
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now  # coarse, to avoid a write per request
+    return principal_for(session, token.user)
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    keys = session.scalars(select(Group.key).join(Membership, Membership.group_id == Group.id)
+                           .where(Membership.user_id == user.id)).all()
+    return Principal(user.username, user.display_name, frozenset(keys))
+
+
+def principal_by_username(session: Session, username: str) -> Principal:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
+    return principal_for(session, user)
+
+
+def user_exists(session: Session, username: str) -> bool:
+    return session.scalar(select(User.id).where(User.username == username, User.is_active.is_(True))) is not None
+
+
+#: bureau code -> parent code, per database; bureaus are added rarely and never re-parented, so every
+#: engine step need not re-read the table (another process's new bureau is seen within the TTL).
+_PARENT_TTL_SECONDS = 30.0
+_parent_cache: dict[str, tuple[float, dict[str, str | None]]] = {}
+
+
+def parent_map(session: Session) -> dict[str, str | None]:
+    key = str(session.get_bind().url)
+    cached = _parent_cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < _PARENT_TTL_SECONDS:
+        return cached[1]
+    rows = session.execute(select(Bureau.code, Bureau.parent_id, Bureau.id)).all()
+    by_id = {row.id: row.code for row in rows}
+    parents = {row.code: by_id.get(row.parent_id) for row in rows}
+    _parent_cache[key] = (now, parents)
+    return parents
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username)) if isinstance(username, str) else None
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
+    return user
+
+
+def bureau_subtree(session: Session, codes: set[str]) -> set[str]:
+    """``codes`` and every bureau below them (districts of a city)."""
+    parents = parent_map(session)
+    out = set(codes)
+    changed = True
+    while changed:
+        changed = False
+        for code, parent in parents.items():
+            if parent in out and code not in out:
+                out.add(code)
+                changed = True
+    return out
+
+
+def user_groups(session: Session, user: User) -> list[str]:
+    return sorted(session.scalars(select(Group.key).join(Membership, Membership.group_id == Group.id)
+                                  .where(Membership.user_id == user.id)))
+
+
+def remove_membership(session: Session, username: str, key: str, actor: str = "system") -> None:
+    user = get_user(session, username)
+    group = session.scalar(select(Group).where(Group.key == key))
+    membership = group and session.scalar(select(Membership).where(Membership.user_id == user.id,
+                                                                    Membership.group_id == group.id))
+    if not membership:
+        raise NotFound(f"{username} 不是用户组 {key} 的成员", f"{username} is not a member of {key}")
+    session.delete(membership)
+    session.flush()
+    audit.record(session, actor, "membership.remove", "user", username, before={"group": key})
+
+
+def set_active(session: Session, username: str, active: bool, actor: str = "system") -> User:
+    user = get_user(session, username)
+    if user.is_active != active:
+        before = {"is_active": user.is_active}
+        user.is_active = active
+        if not active:
+            _revoke_sessions(session, user)
+        audit.record(session, actor, "user.activate" if active else "user.deactivate", "user", username,
+                     before=before, after={"is_active": active})
+    return user
+
+
+def set_password(session: Session, username: str, password: str, actor: str = "system") -> User:
+    """Set a new password (policy checked); every browser session of the user ends."""
+    user = get_user(session, username)
+    check_password_policy(password, username)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = clock.now()
+    _revoke_sessions(session, user)
+    audit.record(session, actor, "user.password", "user", username, after={"changed": True})
+    return user
+
+
+def _revoke_sessions(session: Session, user: User) -> None:
+    from workflow_app.platform.persistence.models import WebSession
+    now = clock.now()
+    for web in session.scalars(select(WebSession).where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))):
+        web.revoked_at = now
+
+
+def tokens_of(session: Session, username: str) -> list[ApiToken]:
+    user = get_user(session, username)
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def revoke_token_of(session: Session, username: str, token_id: int, actor: str) -> ApiToken:
+    user = get_user(session, username)
+    token = session.get(ApiToken, token_id) if isinstance(token_id, int) and 0 < token_id < 2**31 else None
+    if token is None or token.user_id != user.id:
+        raise NotFound("令牌不存在", f"token {token_id} not found")
+    return revoke_token(session, token.prefix, actor=actor) if token.revoked_at is None else token
+
+
+# ------------------------------------------------------------------------------------------------
+# Enforcement certificates (行政执法证): field work needs at least two certified officers
+# ------------------------------------------------------------------------------------------------
+
+FIELD_TEAM_MIN = 2
+
+
+def add_certificate(session: Session, username: str, number: str, issued_on, expires_on,
+                    issuer: str | None = None, actor: str = "system"):
+    from workflow_app.platform.persistence.models import Certificate
+    user = get_user(session, username)
+    number = (number or "").strip()
+    if not number or len(number) > 64:
+        raise Invalid("执法证号不能为空且不超过64位", "certificate number must be 1-64 characters",
+                      errors={"number": "执法证号不能为空且不超过64位"})
+    if expires_on <= issued_on:
+        raise Invalid("有效期截止日须晚于发证日", "expires_on must be after issued_on",
+                      errors={"expires_on": "有效期截止日须晚于发证日"})
+    if session.scalar(select(Certificate.id).where(Certificate.number == number)) is not None:
+        raise Conflict(f"执法证号 {number} 已登记", f"certificate {number} exists")
+    cert = Certificate(user_id=user.id, number=number, issuer=issuer, issued_on=issued_on, expires_on=expires_on)
+    session.add(cert)
+    session.flush()
+    audit.record(session, actor, "certificate.add", "user", username,
+                 after={"number": number, "issued_on": issued_on.isoformat(), "expires_on": expires_on.isoformat()})
+    return cert
+
+
+def certificates_of(session: Session, username: str) -> list:
+    from workflow_app.platform.persistence.models import Certificate
+    user = get_user(session, username)
+    return list(session.scalars(select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.expires_on)))
+
+
+def valid_certificate(session: Session, username: str, on=None):
+    """The user's certificate valid on ``on`` (default: today, local), or None."""
+    from workflow_app.platform.persistence.models import Certificate
+    on = on or clock.today_local()
+    return session.scalar(select(Certificate).join(User, User.id == Certificate.user_id)
+                          .where(User.username == username, User.is_active.is_(True),
+                                 Certificate.revoked_at.is_(None), Certificate.issued_on <= on,
+                                 Certificate.expires_on >= on).order_by(Certificate.expires_on.desc()).limit(1))
+
+
+def check_field_team(session: Session, usernames, on=None) -> list[str]:
+    """Refuse a field-work team with fewer than two officers holding a valid certificate on ``on``.
+
+    Returns the certified members; raises :class:`Invalid` naming the uncertified ones otherwise.
+    """
+    names = sorted(set(usernames or []))
+    certified = [n for n in names if valid_certificate(session, n, on) is not None]
+    if len(certified) < FIELD_TEAM_MIN:
+        missing = [n for n in names if n not in certified]
+        raise Invalid(f"外勤执法须至少两名持有效执法证的人员（无有效执法证：{'、'.join(missing) or '无'}）",
+                      f"field work needs {FIELD_TEAM_MIN} officers with a valid certificate; uncertified: {missing}",
+                      errors={"team": "持有效执法证的人员不足两名"})
+    return certified
+
+
+def supervisors_of(session: Session, bureau: str, body: str) -> list[str]:
+    """Usernames supervising ``body`` in ``bureau``: its division heads, then the bureau's leadership."""
+    keys = [group_key(bureau, body, "division_head"), group_key(bureau, "leadership", "leadership")]
+    rows = session.execute(select(User.username, Group.key).join(Membership, Membership.user_id == User.id)
+                           .join(Group, Group.id == Membership.group_id)
+                           .where(Group.key.in_(keys), User.is_active.is_(True))).all()
+    return [u for k in keys for u, key in sorted(rows) if key == k]

@@ -1,0 +1,2 @@
+"""Messages between processes: the outbox, delivery to subscriptions by correlation key, receipts.
+"""

@@ -1,0 +1,2 @@
+"""Notifications to users (in-app; the one writer) (docs/deadlines.md).
+"""

@@ -1,0 +1,55 @@
+"""The process registry: current source files and immutable deployed versions."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow_app.platform.persistence.models.base import Base, UTCDateTime
+
+
+class RegistryFile(Base):
+    """The current content of one definition file (BPMN, DMN or form), by file name."""
+
+    __tablename__ = "registry_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # bpmn | dmn | form
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class Deployment(Base):
+    """One accepted upload or start-up sync (what changed, who, when)."""
+
+    __tablename__ = "deployment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(32))  # startup | api | cli
+    files: Mapped[str] = mapped_column(Text)  # JSON list of file names received
+
+
+class ProcessVersion(Base):
+    """An immutable deployed process: its files, forms and serialized spec, stored once per content hash."""
+
+    __tablename__ = "process_version"
+    # A revert to earlier content is a new version (as in Camunda), so the hash is indexed, not unique.
+    __table_args__ = (
+        UniqueConstraint("process_key", "version"),
+        Index("ix_process_version_hash", "process_key", "content_hash"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
+    spec_json: Mapped[str] = mapped_column(Text)
+    files_json: Mapped[str] = mapped_column(Text)  # {"bpmn": {name: xml}, "dmn": {name: xml}}
+    forms_json: Mapped[str] = mapped_column(Text)  # {name: form}
+    warnings_json: Mapped[str] = mapped_column(Text, default="[]")
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,2 @@
+"""The process registry: deploying definitions (validated), versions per content hash, the spec cache.
+"""
