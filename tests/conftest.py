@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,6 +15,7 @@ from sqlalchemy import create_engine, text
 from workflow_app.entrypoints.app import create_app
 from workflow_app.entrypoints import demo
 from workflow_app.entrypoints.config import Settings
+from workflow_app.platform.clock import CHINA_TZ
 from workflow_app.platform.persistence.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +128,7 @@ class ApiClient:
 #: The instant every test runs at unless it sets its own (a Friday morning, China time, shortly after the
 #: samples' complaints were received). Time is an input: no test reads the machine's clock, so the suite
 #: passes on any date and under ``faketime`` (.ci/run checks both).
-FIXED_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+FIXED_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA_TZ)
 
 
 @pytest.fixture(scope="session", autouse=True)

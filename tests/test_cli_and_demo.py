@@ -45,8 +45,8 @@ def test_cli_deploy_reports_file_line_and_reason(db_url, tmp_path, capsys):
     assert "bad.bpmn:" in err and "well-formed" in err
 
 
-@pytest.mark.parametrize("moment", [None, datetime(2027, 2, 10, 10, 0, tzinfo=clock.LOCAL_TZ),
-                                    datetime(2026, 12, 1, 10, 0, tzinfo=clock.LOCAL_TZ)],
+@pytest.mark.parametrize("moment", [None, datetime(2027, 2, 10, 10, 0, tzinfo=clock.CHINA_TZ),
+                                    datetime(2026, 12, 1, 10, 0, tzinfo=clock.CHINA_TZ)],
                          ids=["fixed", "2027-02-10", "2026-12-01"])
 def test_demo_data_set(db_url, freeze_clock, moment):
     # Issue 11 part 2: the demo builds its data on any date, also when its deadlines reach (or lie in) a

@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
 from workflow_app.platform.deadlines import calendar_years as calendar
+from workflow_app.platform.clock import CHINA_TZ
 from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.entrypoints.worker import Worker
 
 from .conftest import login, shot
 from .test_web_ui import register_direct
 
-CST = ZoneInfo("Asia/Shanghai")
+CST = CHINA_TZ
 FIXTURE_2027 = Path(__file__).resolve().parent.parent / "deadlines" / "fixtures" / "TEST_FIXTURE_calendar_2027.json"
 
 

@@ -13,7 +13,7 @@ from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.entrypoints.worker import Worker
 
 #: Friday 2026-11-20, 10:00 in Zhengzhou.
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.LOCAL_TZ)
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.CHINA_TZ)
 
 EXTRA_USERS = [
     ("arb_liaison", "zz-jinshui/arbitration/liaison_officer"),

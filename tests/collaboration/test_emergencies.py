@@ -60,7 +60,7 @@ def test_supervised_handling_by_the_city_with_its_own_deadline(frozen, users, db
     assert view[0]["open_tasks"][0]["name"] == "受理审查"
     assert ok(as_user("inspector").get("/api/supervision"))["items"] == []
     assert ok(as_user("inspector").get(f"/api/cases/{case['id']}"))["urgent"] is True
-    frozen.set(datetime(2026, 12, 14, 10, 0, tzinfo=clock.LOCAL_TZ))
+    frozen.set(datetime(2026, 12, 14, 10, 0, tzinfo=clock.CHINA_TZ))
     assert [v["overdue"] for v in ok(city_leader.get("/api/supervision?overdue=true"))["items"]] == [True]
     assert as_user("leader").post(f"/api/supervision/{s['id']}/close", json={"result": "已结案"}).status_code == 404
     closed = ok(city_leader.post(f"/api/supervision/{s['id']}/close", json={"result": "已全部支付，结案"}))

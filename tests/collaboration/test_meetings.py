@@ -30,7 +30,7 @@ def test_agenda_minutes_action_items_and_carry_over(frozen, users, db):
     for step in ("approve", "handover"):
         do(as_user, police["number"], step)
     hearing_request(as_user, db)
-    frozen.set(datetime(2026, 11, 26, 9, 30, tzinfo=clock.LOCAL_TZ))
+    frozen.set(datetime(2026, 11, 26, 9, 30, tzinfo=clock.CHINA_TZ))
     run_worker(db)  # the transfer's acknowledgement deadline (25 Nov) has passed
     assert as_user("inspector").post("/api/liaison-meetings", json={"bureau": "zz-jinshui", "reason": "临时"}).status_code == 403
     m = ok(as_user("leader").post("/api/liaison-meetings", json={"bureau": "zz-jinshui", "reason": "年底欠薪集中处置"}), 201)
@@ -80,7 +80,7 @@ def test_agenda_minutes_action_items_and_carry_over(frozen, users, db):
 
 def test_quarterly_schedule_starts_one_meeting_per_quarter(users, db):
     as_user = users
-    fake = clock.FrozenClock(datetime(2026, 9, 20, 10, 0, tzinfo=clock.LOCAL_TZ))
+    fake = clock.FrozenClock(datetime(2026, 9, 20, 10, 0, tzinfo=clock.CHINA_TZ))
     previous = clock.set_clock(fake)
     try:
         assert as_user("leader").put("/api/liaison-meetings/schedules/zz-jinshui", json={}).status_code == 403
@@ -88,9 +88,9 @@ def test_quarterly_schedule_starts_one_meeting_per_quarter(users, db):
             s = ok(as_user("owner").put(f"/api/liaison-meetings/schedules/{bureau}", json={"active": True}))
         # National Day: the first working day of 2026 Q4 is Thursday 8 October
         assert s["next_due_at"] == "2026-10-08T01:00:00+00:00"
-        fake.set(datetime(2026, 10, 8, 8, 59, tzinfo=clock.LOCAL_TZ))
+        fake.set(datetime(2026, 10, 8, 8, 59, tzinfo=clock.CHINA_TZ))
         assert meetings.run_due(db) == 0
-        fake.set(datetime(2026, 10, 8, 9, 0, tzinfo=clock.LOCAL_TZ))
+        fake.set(datetime(2026, 10, 8, 9, 0, tzinfo=clock.CHINA_TZ))
         assert meetings.run_due(db) == 2  # one per level: the city and the district
         assert meetings.run_due(db) == 0
         run_worker(db)
@@ -103,9 +103,9 @@ def test_quarterly_schedule_starts_one_meeting_per_quarter(users, db):
             schedule = s.scalar(select(MeetingSchedule).where(MeetingSchedule.bureau == "zz-jinshui"))
             # 2027 has no calendar data yet: provisional start (weekends only, docs/deadlines.md) on Friday
             # 1 January, recomputed when it comes
-            assert schedule.next_due_at == datetime(2027, 1, 1, 9, 0, tzinfo=clock.LOCAL_TZ)
+            assert schedule.next_due_at == datetime(2027, 1, 1, 9, 0, tzinfo=clock.CHINA_TZ)
             # a crash after the start but before the schedule moved on: the run row makes it a no-op
-            schedule.next_due_at = datetime(2026, 10, 8, 9, 0, tzinfo=clock.LOCAL_TZ)
+            schedule.next_due_at = datetime(2026, 10, 8, 9, 0, tzinfo=clock.CHINA_TZ)
         assert meetings.run_due(db) == 0
         with db.transaction() as s:
             assert s.scalar(select(func.count()).select_from(MeetingScheduleRun)) == 2
@@ -129,13 +129,13 @@ def test_first_working_day_of_each_quarter():
 def test_concurrent_workers_start_each_quarterly_meeting_once(users, db):
     from concurrent.futures import ThreadPoolExecutor
     as_user = users
-    fake = clock.FrozenClock(datetime(2026, 3, 20, 10, 0, tzinfo=clock.LOCAL_TZ))
+    fake = clock.FrozenClock(datetime(2026, 3, 20, 10, 0, tzinfo=clock.CHINA_TZ))
     previous = clock.set_clock(fake)
     try:
         bureaus = ["zz", "zz-jinshui", "zz-erqi", "zz-zhongyuan"]
         for bureau in bureaus:
             ok(as_user("owner").put(f"/api/liaison-meetings/schedules/{bureau}", json={"active": True}))
-        fake.set(datetime(2026, 4, 1, 9, 30, tzinfo=clock.LOCAL_TZ))
+        fake.set(datetime(2026, 4, 1, 9, 30, tzinfo=clock.CHINA_TZ))
         with ThreadPoolExecutor(3) as pool:
             started = sum(pool.map(lambda _: meetings.run_due(db), range(3)))
         assert started == len(bureaus)
@@ -143,6 +143,6 @@ def test_concurrent_workers_start_each_quarterly_meeting_once(users, db):
             assert sorted(s.scalars(select(LiaisonMeeting.bureau))) == sorted(bureaus)
             assert {r.period for r in s.scalars(select(MeetingScheduleRun))} == {"2026Q2"}
             nexts = {r.next_due_at for r in s.scalars(select(MeetingSchedule))}
-            assert nexts == {datetime(2026, 7, 1, 9, 0, tzinfo=clock.LOCAL_TZ)}
+            assert nexts == {datetime(2026, 7, 1, 9, 0, tzinfo=clock.CHINA_TZ)}
     finally:
         clock.set_clock(previous)

@@ -142,10 +142,10 @@ def test_acknowledgement_deadline_passed_escalates_to_the_division_head(frozen, 
     run_worker(db)
     receiving = t["number"] + "-收"
     find_task(as_user("arb_liaison"), receiving, ACK)
-    frozen.set(datetime(2026, 11, 25, 23, 59, tzinfo=clock.LOCAL_TZ))
+    frozen.set(datetime(2026, 11, 25, 23, 59, tzinfo=clock.CHINA_TZ))
     run_worker(db)
     assert ledger(as_user, "liaison", overdue="false")["total"] == 1  # not yet
-    frozen.set(datetime(2026, 11, 26, 0, 0, 1, tzinfo=clock.LOCAL_TZ))
+    frozen.set(datetime(2026, 11, 26, 0, 0, 1, tzinfo=clock.CHINA_TZ))
     run_worker(db)
     assert not [x for x in tasks(as_user("arb_liaison"), business_key=receiving, status="open")]
     late = find_task(as_user("arb_head"), receiving, ACK_LATE)

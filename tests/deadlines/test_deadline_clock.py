@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from workflow_app.platform.clock import CHINA_TZ
 from workflow_app.platform.calendar import (
-    CHINA_TZ,
     ExtensionPolicy,
     OfficialCalendar,
     StatutoryClock,

@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workflow_app.platform.clock import CHINA_TZ
 from workflow_app.platform.calendar import (
-    CHINA_TZ,
     DeadlineRule,
     ExtensionBase,
     ExtensionPolicy,

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from workflow_app.platform.calendar import CHINA_TZ, DeadlineRule, OfficialCalendar, Unit, parse_rule
+from workflow_app.platform.clock import CHINA_TZ
+from workflow_app.platform.calendar import DeadlineRule, OfficialCalendar, Unit, parse_rule
 
 
 @pytest.mark.parametrize(

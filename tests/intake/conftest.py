@@ -12,7 +12,7 @@ from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.persistence.database import in_transaction
 
 #: Friday 2026-11-20, 10:00 in Zhengzhou.
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.LOCAL_TZ)
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.CHINA_TZ)
 
 
 @pytest.fixture

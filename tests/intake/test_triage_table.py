@@ -22,7 +22,7 @@ from workflow_app.domain.intake import registration as reg_service
 from workflow_app.domain.intake.triage import years_after
 from workflow_app.platform.processes import registry
 
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.LOCAL_TZ)
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.CHINA_TZ)
 PARENTS = {"zz": None, "zz-jinshui": "zz", "zz-erqi": "zz", "zz-zhongyuan": "zz"}
 BUREAUS = {code: SimpleNamespace(code=code) for code in PARENTS}
 
@@ -305,7 +305,7 @@ def test_years_after_follows_the_civil_code():
     assert years_after("2024-11-20", 2) == date(2026, 11, 20)
     assert years_after("2024-02-29", 2) == date(2026, 2, 28)
     assert years_after("2024-02-29", 4) == date(2028, 2, 29)
-    assert years_after(datetime(2024, 12, 31, 20, 0, tzinfo=clock.LOCAL_TZ), 1) == date(2025, 12, 31)
+    assert years_after(datetime(2024, 12, 31, 20, 0, tzinfo=clock.CHINA_TZ), 1) == date(2025, 12, 31)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def _demo_id_number(n: int) -> str:
 
 def _demo_registration(n: int, received, rng: random.Random) -> dict:
     claims_spec, facts = _SCENARIOS[n % len(_SCENARIOS)]
-    received_on = received.astimezone(clock.LOCAL_TZ).date()
+    received_on = received.astimezone(clock.CHINA_TZ).date()
     claims = []
     for item in claims_spec:
         code, extra = (item, {}) if isinstance(item, str) else item

@@ -1,4 +1,5 @@
-"""The application's notion of "now".
+"""The application's time: "now", the China time zone, calendar days in China, and the one parser of dates
+and times written by people and diagrams (docs/deadlines.md "Dates and times in text").
 
 Everything that asks for the current time — deadlines, timers, audit stamps, the scripts in diagrams —
 goes through :func:`now`, so that tests (and replays) can move time without sleeping.
@@ -8,12 +9,20 @@ engine layer points that module at :class:`ClockDateTime` so timers follow this 
 """
 from __future__ import annotations
 
+import re
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
-#: Statutory deadlines are counted in China Standard Time whatever the server's zone.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+#: Statutory deadlines are counted in China Standard Time whatever the server's zone. The only place the
+#: zone is named.
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+#: The former name of :data:`CHINA_TZ`, kept while modules that other issue-12 changes rewrite still use it.
+LOCAL_TZ = CHINA_TZ
+
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Clock:
@@ -66,7 +75,7 @@ def now() -> datetime:
 
 def today_local() -> date:
     """Today's date in China Standard Time (the date deadlines are counted from)."""
-    return _clock.now().astimezone(LOCAL_TZ).date()
+    return _clock.now().astimezone(CHINA_TZ).date()
 
 
 class ClockDateTime(datetime):
@@ -75,4 +84,55 @@ class ClockDateTime(datetime):
     @classmethod
     def now(cls, tz=None):  # type: ignore[override]
         current = _clock.now()
-        return current.astimezone(tz) if tz is not None else current.astimezone(LOCAL_TZ).replace(tzinfo=None)
+        return current.astimezone(tz) if tz is not None else current.astimezone(CHINA_TZ).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------------------------------
+# calendar days in China
+
+
+def to_local_date(value: date | datetime) -> date:
+    """The calendar day of ``value`` in China: aware datetimes are converted to Asia/Shanghai first,
+    naive datetimes are taken as China local time, dates are returned as they are."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            value = value.astimezone(CHINA_TZ)
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"需要日期 (expected date or datetime, got {type(value).__name__})")
+
+
+def start_of_day(day: date | datetime, tz: tzinfo = CHINA_TZ) -> datetime:
+    """00:00:00 of ``day`` (a datetime counts by its China calendar day) in ``tz``."""
+    return datetime.combine(to_local_date(day), time(0, 0), tzinfo=tz)
+
+
+def end_of_day(day: date | datetime, tz: tzinfo = CHINA_TZ) -> datetime:
+    """23:59:59 of ``day`` (a datetime counts by its China calendar day) in ``tz``: when a deadline
+    that falls on ``day`` expires."""
+    return datetime.combine(to_local_date(day), time(23, 59, 59), tzinfo=tz)
+
+
+# --------------------------------------------------------------------------------------------------
+# dates and times written as text
+
+
+def parse_day_or_instant(value: Any) -> date | datetime:
+    """Read a date or a date-time written by a person or a diagram (docs/deadlines.md).
+
+    * A ``date`` or ``datetime`` object is returned unchanged.
+    * A bare date ``YYYY-MM-DD`` is a **calendar day in China**, not an instant: the result is a ``date``.
+      A caller that needs an instant says which one: :func:`start_of_day` or :func:`end_of_day`.
+    * Any other ISO 8601 text is an instant: with an offset (``+08:00``, ``Z``) as written, without one in
+      China time. The result is an aware ``datetime``.
+
+    Surrounding spaces are ignored; anything else raises ``ValueError``.
+    """
+    if isinstance(value, (date, datetime)):
+        return value
+    text = str(value).strip()
+    if _BARE_DATE.fullmatch(text):
+        return date.fromisoformat(text)
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA_TZ)

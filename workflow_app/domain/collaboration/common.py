@@ -50,19 +50,17 @@ def parent_of(session: Session, code: str) -> str | None:
 
 
 def local_iso(value: datetime | None = None) -> str:
-    return (value or clock.now()).astimezone(clock.LOCAL_TZ).isoformat()
+    return (value or clock.now()).astimezone(clock.CHINA_TZ).isoformat()
 
 
 def parse_instant(value) -> datetime | None:
     if not value:
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=clock.LOCAL_TZ)
-    text = str(value)
-    if len(text) == 10:
-        text += "T23:59:59"
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.LOCAL_TZ)
+        return value if value.tzinfo else value.replace(tzinfo=clock.CHINA_TZ)
+    parsed = clock.parse_day_or_instant(value)
+    # A bare date in a form (an acknowledgement due, a hearing day) means "by the end of that day".
+    return parsed if isinstance(parsed, datetime) else clock.end_of_day(parsed)
 
 
 def invalid(field: str, message: str) -> Invalid:

@@ -72,9 +72,9 @@ def query(session: Session, p: Principal, bureau: str, body: str, ledger: str = 
     if kind:
         stmt = stmt.where(T.kind == kind)
     if date_from:
-        stmt = stmt.where(T.created_at >= datetime.combine(date_from, time.min, clock.LOCAL_TZ))
+        stmt = stmt.where(T.created_at >= datetime.combine(date_from, time.min, clock.CHINA_TZ))
     if date_to:
-        stmt = stmt.where(T.created_at <= datetime.combine(date_to, time.max, clock.LOCAL_TZ))
+        stmt = stmt.where(T.created_at <= datetime.combine(date_to, time.max, clock.CHINA_TZ))
     if overdue is not None:
         stmt = stmt.where(overdue_condition(clock.now()) if overdue else on_time_condition(clock.now()))
     if q:
@@ -88,7 +88,7 @@ def count(session: Session, stmt) -> int:
 
 
 def _local(value: datetime | None) -> str | None:
-    return value.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else None
+    return value.astimezone(clock.CHINA_TZ).strftime("%Y-%m-%d %H:%M") if value else None
 
 
 def row_dict(row: T, now: datetime | None = None, names: dict[str, str] | None = None) -> dict:
@@ -102,7 +102,7 @@ def row_dict(row: T, now: datetime | None = None, names: dict[str, str] | None =
         "id": row.id, "number": row.number, "kind": row.kind,
         "kind_label": TRANSFER_KIND_LABELS.get(row.kind, row.kind) + (
             f"（{ASSISTANCE_LABELS[row.assist_type]}）" if row.assist_type in ASSISTANCE_LABELS else ""),
-        "assist_type": row.assist_type, "date": row.created_at.astimezone(clock.LOCAL_TZ).date().isoformat(),
+        "assist_type": row.assist_type, "date": row.created_at.astimezone(clock.CHINA_TZ).date().isoformat(),
         "created_at": common.iso(row.created_at), "created_by": row.created_by,
         "from_bureau": row.from_bureau, "from_body": row.from_body, "from_label": where(row.from_bureau, row.from_body),
         "to_bureau": row.to_bureau, "to_body": row.to_body, "to_label": where(row.to_bureau, row.to_body),

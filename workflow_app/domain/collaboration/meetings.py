@@ -71,14 +71,14 @@ def meeting_start(year: int, q: int) -> datetime:
     """09:00 on the quarter's first working day; when the calendar has no data for that year yet, 00:00 on
     the quarter's first day (provisional: the worker recomputes it when it comes, see :func:`_fire`)."""
     try:
-        return datetime.combine(first_working_day_of_quarter(year, q), MEETING_TIME, clock.LOCAL_TZ)
+        return datetime.combine(first_working_day_of_quarter(year, q), MEETING_TIME, clock.CHINA_TZ)
     except UnknownYearError:
-        return datetime.combine(date(year, 3 * (q - 1) + 1, 1), time.min, clock.LOCAL_TZ)
+        return datetime.combine(date(year, 3 * (q - 1) + 1, 1), time.min, clock.CHINA_TZ)
 
 
 def next_meeting_at(after: datetime) -> datetime:
     """The next quarterly start after ``after``: this quarter's if still ahead, else the next quarter's."""
-    local = after.astimezone(clock.LOCAL_TZ)
+    local = after.astimezone(clock.CHINA_TZ)
     year, q = quarter_of(local.date())
     for _ in range(2):
         moment = meeting_start(year, q)
@@ -90,7 +90,7 @@ def next_meeting_at(after: datetime) -> datetime:
 
 sandbox.register_function("first_working_day_of_quarter", lambda day: first_working_day_of_quarter(
     *quarter_of(diagram_functions._day(day) if not isinstance(diagram_functions._day(day), datetime)
-                else diagram_functions._day(day).astimezone(clock.LOCAL_TZ).date())))
+                else diagram_functions._day(day).astimezone(clock.CHINA_TZ).date())))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -100,9 +100,9 @@ sandbox.register_function("first_working_day_of_quarter", lambda day: first_work
 def agenda(session: Session, bureau: str, now: datetime | None = None) -> dict:
     now = now or clock.now()
     scope = identity.bureau_subtree(session, {bureau})
-    local = now.astimezone(clock.LOCAL_TZ).date()
+    local = now.astimezone(clock.CHINA_TZ).date()
     year, q = quarter_of(local)
-    quarter_start = datetime.combine(date(year, 3 * (q - 1) + 1, 1), time.min, clock.LOCAL_TZ)
+    quarter_start = datetime.combine(date(year, 3 * (q - 1) + 1, 1), time.min, clock.CHINA_TZ)
     in_scope = or_(InterAgencyTransfer.from_bureau.in_(scope), InterAgencyTransfer.to_bureau.in_(scope))
 
     def t(row):
@@ -320,10 +320,10 @@ def _fire(db: Database, schedule_id: int) -> bool:
             .with_for_update(skip_locked=True))
         if schedule is None:
             return False
-        today = now.astimezone(clock.LOCAL_TZ).date()
+        today = now.astimezone(clock.CHINA_TZ).date()
         period = period_label(today)
         # a provisional start (calendar year loaded later) becomes the real one: 09:00, first working day
-        real = datetime.combine(first_working_day_of_quarter(*quarter_of(today)), MEETING_TIME, clock.LOCAL_TZ)
+        real = datetime.combine(first_working_day_of_quarter(*quarter_of(today)), MEETING_TIME, clock.CHINA_TZ)
         if now < real:
             schedule.next_due_at = real
             return False

@@ -182,7 +182,7 @@ def open_receiving_case(session: Session, principal: Principal, row: InterAgency
     claims = list(session.scalars(select(ComplaintClaim).where(ComplaintClaim.case_id == case.id)
                                   .order_by(ComplaintClaim.position)))
     number = numbering.allocate(session, row.to_body, row.to_bureau)
-    received = clock.now().astimezone(clock.LOCAL_TZ)
+    received = clock.now().astimezone(clock.CHINA_TZ)
     fast_track = bool(case.urgent) and row.to_body == "arbitration"
     variables = {
         "complaint_id": complaint.id, "complaint_number": complaint.number, "case_number": number, "body": row.to_body,

@@ -242,7 +242,7 @@ def _link_dict(session: Session, link: DuplicateLink, case: Case | None, names: 
 def receipt(session: Session, complaint: Complaint, doc: dict | None = None) -> dict:
     """The receipt handed to the complainant (回执): number, time, window, and where each claim went."""
     doc = doc or complaint_dict(session, complaint)
-    local = complaint.received_at.astimezone(clock.LOCAL_TZ)
+    local = complaint.received_at.astimezone(clock.CHINA_TZ)
     lines = ["举报投诉登记回执", f"编号：{complaint.number}", f"类型：{doc['kind_label']}（{doc['channel_label']}）",
              f"接收时间：{local:%Y-%m-%d %H:%M}", f"受理窗口：{doc['window']['name'] or complaint.window_bureau}",
              f"被投诉举报单位：{complaint.employer_name}", "诉求及去向："]
@@ -273,7 +273,7 @@ def receipt(session: Session, complaint: Complaint, doc: dict | None = None) -> 
 def _local_date(value) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(clock.LOCAL_TZ).date().isoformat()
+    return value.astimezone(clock.CHINA_TZ).date().isoformat()
 
 
 def _message(doc: dict) -> str:

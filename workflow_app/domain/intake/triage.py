@@ -53,7 +53,7 @@ def years_after(day: Any, n: int) -> date:
     none (29 February -> 28 February; 民法典 art.202). Used by triage.dmn for the 2-year limitation: a
     violation that ended on D is still investigated when reported on or before ``years_after(D, 2)``."""
     if isinstance(day, datetime):
-        day = day.astimezone(clock.LOCAL_TZ).date() if day.tzinfo else day.date()
+        day = day.astimezone(clock.CHINA_TZ).date() if day.tzinfo else day.date()
     elif not isinstance(day, date):
         day = date.fromisoformat(str(day)[:10])
     year = day.year + int(n)
@@ -107,7 +107,7 @@ def open_case(session: Session, principal: Principal, complaint: Complaint, body
     urgent = bool(complaint.urgent)
     fast_track = urgent and body == "arbitration"
     criminal_watch = bool(complaint.criminal_watch) and body == "inspection"
-    received = complaint.received_at.astimezone(clock.LOCAL_TZ)
+    received = complaint.received_at.astimezone(clock.CHINA_TZ)
     variables = {
         "complaint_id": complaint.id, "complaint_number": complaint.number, "case_number": number, "body": body,
         "kind": complaint.kind, "channel": complaint.channel, "anonymous": complaint.complainant_anonymous,

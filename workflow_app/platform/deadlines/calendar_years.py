@@ -19,8 +19,8 @@ from sqlalchemy import event, insert, literal, or_, select
 from sqlalchemy.orm import Session, attributes
 
 from workflow_app.platform import clock
+from workflow_app.platform.clock import CHINA_TZ
 from workflow_app.platform.calendar import (
-    CHINA_TZ,
     CalendarDataError,
     CalendarVersionError,
     OfficialCalendar,

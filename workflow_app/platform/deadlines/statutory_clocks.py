@@ -25,7 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
-from workflow_app.platform.calendar import CHINA_TZ, StatutoryClock, Unit, UnknownYearError, end_of_day, parse_rule
+from workflow_app.platform.clock import CHINA_TZ
+from workflow_app.platform.calendar import StatutoryClock, Unit, UnknownYearError, end_of_day, parse_rule
 from workflow_app.platform.engine import diagram_functions
 from workflow_app.platform.engine.runner import ClockDirective, EngineError
 from workflow_app.platform.persistence.models import ProcessInstance, StatutoryClockRow
@@ -34,13 +35,7 @@ from workflow_app.platform.deadlines import calendar_years as calendar
 
 
 def _as_start(value) -> date | datetime:
-    if isinstance(value, (date, datetime)):
-        return value
-    text = str(value)
-    if len(text) == 10:
-        return date.fromisoformat(text)
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA_TZ)
+    return clock.parse_day_or_instant(value)  # a bare date starts the period on that day
 
 
 def _names(value) -> list[str]:

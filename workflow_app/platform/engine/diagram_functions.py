@@ -14,8 +14,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from workflow_app.platform import clock
+from workflow_app.platform.clock import CHINA_TZ
 from workflow_app.platform.calendar import (
-    CHINA_TZ,
     OfficialCalendar,
     add_calendar_days_rolled,
     add_hours,
@@ -45,13 +45,7 @@ def use_calendar(calendar: OfficialCalendar) -> None:
 
 
 def _day(value: Any) -> date | datetime:
-    if isinstance(value, (date, datetime)):
-        return value
-    text = str(value).strip()
-    if len(text) == 10:
-        return date.fromisoformat(text)
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA_TZ)
+    return clock.parse_day_or_instant(value)  # a bare date stays a day (docs/deadlines.md)
 
 
 def working_days_after(start: Any, n: int, region: str | None = None) -> date:

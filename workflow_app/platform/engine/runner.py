@@ -215,9 +215,9 @@ def _as_datetime(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=clock.LOCAL_TZ)
+        return value if value.tzinfo else value.replace(tzinfo=clock.CHINA_TZ)
     if isinstance(value, date):
-        return datetime.combine(value, datetime.max.time().replace(microsecond=0), clock.LOCAL_TZ)
+        return clock.end_of_day(value)
     if isinstance(value, timedelta):
         return clock.now() + value
     if isinstance(value, str):
@@ -225,9 +225,7 @@ def _as_datetime(value: Any) -> datetime | None:
         if text.upper().startswith("P"):
             parsed = TimerEventDefinition.parse_iso_duration(text)
             return clock.now() + TimerEventDefinition.get_timedelta_from_start(parsed, clock.now())
-        if len(text) == 10:
-            return _as_datetime(date.fromisoformat(text))
-        return _as_datetime(datetime.fromisoformat(text))
+        return _as_datetime(clock.parse_day_or_instant(text))
     raise ValueError(f"cannot use {type(value).__name__} as a due date")
 
 

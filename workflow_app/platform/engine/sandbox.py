@@ -214,16 +214,15 @@ def _parse_date(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value)[:10])
+    parsed = clock.parse_day_or_instant(value)  # an instant counts by the day written in its text
+    return parsed.date() if isinstance(parsed, datetime) else parsed
 
 
 def _parse_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
-    if isinstance(value, date):
-        return datetime.combine(value, datetime.min.time(), clock.LOCAL_TZ)
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.LOCAL_TZ)
+    parsed = clock.parse_day_or_instant(value)
+    return parsed if isinstance(parsed, datetime) else clock.start_of_day(parsed)  # a bare date: its midnight
 
 
 _BUILTINS: dict[str, Any] = {

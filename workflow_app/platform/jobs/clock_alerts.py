@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.calendar import CHINA_TZ
 from workflow_app.platform.deadlines import calendar_years as calendar
 from workflow_app.platform.engine.conventions import group_key
 from workflow_app.platform.identity.directory import SYSTEM
@@ -24,7 +23,7 @@ from workflow_app.platform.persistence.models import StatutoryClockRow, TaskRow
 
 
 def _local(moment: datetime | None) -> str:
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
+    return moment.astimezone(clock.CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 def _open_tasks(session: Session, instance_id: int) -> list[TaskRow]:

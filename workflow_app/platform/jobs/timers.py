@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
 from workflow_app.platform.persistence.database import Database
-from workflow_app.platform.calendar import CHINA_TZ
 from workflow_app.platform.engine import runner
 from workflow_app.platform.engine.conventions import group_key
 from workflow_app.platform.persistence.models import (
@@ -176,7 +175,7 @@ def escalate_task(session: Session, row: TaskRow, now: datetime, reason: dict | 
 
 
 def _local(moment: datetime | None) -> str:
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
+    return moment.astimezone(clock.CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 def _open_task_holders(session: Session, instance_id: int) -> list[str]:
