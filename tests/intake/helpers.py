@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 
-from workflow_app.platform.identifiers.prc import id_check_digit, org_code_check_char, uscc_check_char
+from workflow_app.platform.identifiers.validation import id_check_digit, org_code_check_char, uscc_check_char
 
 RECEIVED = "2026-11-20T09:00:00+08:00"  # a Friday; 5 WD later is Friday 2026-11-27
 

@@ -1,4 +1,4 @@
-"""Tests for workflow_app.platform.identifiers.prc.
+"""Tests for workflow_app.platform.identifiers.validation (and the value masks of .detection).
 
 Expected check characters in the tables were computed independently of the module (by hand for
 the published examples, by a separate script for the constructed ones), so the tables do not just
@@ -17,16 +17,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow_app.platform.identifiers import prc as identifiers
-from workflow_app.platform.identifiers.prc import (
+from workflow_app.platform.identifiers import validation as identifiers
+from workflow_app.platform.identifiers.detection import mask_id_number, mask_phone
+from workflow_app.platform.identifiers.validation import (
     ID_PROVINCE_CODES,
     USCC_ALPHABET,
     USCC_REGISTRATION_AUTHORITIES,
     IdentifierError,
     birth_date_from_id,
     id_check_digit,
-    mask_id_number,
-    mask_phone,
     org_code_check_char,
     uscc_check_char,
     validate_id_number,

@@ -124,14 +124,14 @@ _NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", 
 
 
 def _demo_uscc(n: int) -> str:
-    from workflow_app.platform.identifiers.prc import org_code_check_char, uscc_check_char
+    from workflow_app.platform.identifiers.validation import org_code_check_char, uscc_check_char
     body8 = f"MA{n:06d}"
     first17 = "91410100" + body8 + org_code_check_char(body8)
     return first17 + uscc_check_char(first17)
 
 
 def _demo_id_number(n: int) -> str:
-    from workflow_app.platform.identifiers.prc import id_check_digit
+    from workflow_app.platform.identifiers.validation import id_check_digit
     first17 = f"4101{n % 90 + 2:02d}19{70 + n % 30:02d}0{n % 9 + 1}1{n % 9:1d}{n % 1000:03d}"
     return first17 + id_check_digit(first17)
 

@@ -35,7 +35,7 @@ from workflow_app.platform.identity.directory import Principal
 from workflow_app.domain.intake import catalog as catalog_mod
 from workflow_app.domain.intake import numbering
 from workflow_app.domain.intake import triage  # noqa: F401 - registers the triage message handlers and diagram functions
-from workflow_app.platform.identifiers.prc import IdentifierError, validate_id_number, validate_phone, validate_uscc
+from workflow_app.platform.identifiers.validation import IdentifierError, validate_id_number, validate_phone, validate_uscc
 
 INTAKE_ROLE = "intake_clerk"
 MAX_CLAIMS = 30

@@ -5,7 +5,7 @@ logged or stored in the audit trail (docs/security.md §5).
 * :func:`mask_text` masks ID numbers and mobile and landline numbers inside free text (summaries,
   comments, log lines, audit details), however they are written — spaces, dashes, dots, brackets,
   full-width digits, ``ID``/``身份证号：``/``+86`` prefixes, area codes (the detector:
-  :func:`workflow_app.platform.identifiers.prc.find_personal_numbers`).
+  :func:`workflow_app.platform.identifiers.detection.find_personal_numbers`).
 * :func:`mask_data` masks a JSON-like structure: values under personal keys (:func:`is_personal_key`)
   and personal-looking runs inside every string.
 * :class:`MaskingLogFilter` / :func:`install_log_masking` keep full numbers out of log files (messages,
@@ -20,9 +20,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from workflow_app.platform.identifiers.prc import mask_id_number as _mask_id_number
-from workflow_app.platform.identifiers.prc import mask_numbers_in_text as _mask_numbers_in_text
-from workflow_app.platform.identifiers.prc import mask_phone as _mask_phone
+from workflow_app.platform.identifiers.detection import mask_id_number as _mask_id_number
+from workflow_app.platform.identifiers.detection import mask_numbers_in_text as _mask_numbers_in_text
+from workflow_app.platform.identifiers.detection import mask_phone as _mask_phone
 
 
 #: Keys whose values are personal data wherever they occur in task data, variables or audit payloads.
