@@ -10,6 +10,7 @@ from workflow_app.platform import clock
 from workflow_app.entrypoints import demo
 from workflow_app.platform.persistence.models import ApiToken, AuditEvent, User, WebSession
 from workflow_app.platform.identity import web_login as auth_web, directory as identity
+from workflow_app.platform.identity import passwords
 from workflow_app.platform.errors import Invalid
 from workflow_app.platform.persistence.database import in_transaction
 
@@ -159,7 +160,7 @@ def test_idle_and_absolute_session_expiry(browser, frozen):
     ("x" * 120 + "1", False), ("Aa1" + "b" * 200, False),
 ])
 def test_password_policy(password, ok):
-    problems = identity.password_problems(password, "inspector")
+    problems = passwords.password_problems(password, "inspector")
     assert (not problems) == ok, problems
 
 

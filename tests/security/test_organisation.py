@@ -9,6 +9,7 @@ from sqlalchemy import select
 from workflow_app.entrypoints import demo
 from workflow_app.platform.persistence.models import Body, Bureau
 from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.identity import certificates
 from workflow_app.platform.errors import Invalid
 from workflow_app.platform.persistence.database import in_transaction
 
@@ -26,21 +27,21 @@ def test_bureaus_bodies_and_roles_of_the_demo(db):
 
 def test_field_work_needs_two_certified_officers(db):
     def run(s):
-        assert identity.check_field_team(s, ["inspector", "inspector2"], on=date(2026, 11, 20)) == ["inspector", "inspector2"]
+        assert certificates.check_field_team(s, ["inspector", "inspector2"], on=date(2026, 11, 20)) == ["inspector", "inspector2"]
         with pytest.raises(Invalid) as err:
-            identity.check_field_team(s, ["inspector", "liaison"], on=date(2026, 11, 20))
+            certificates.check_field_team(s, ["inspector", "liaison"], on=date(2026, 11, 20))
         assert "liaison" in err.value.message
         with pytest.raises(Invalid):  # both certificates expired by then
-            identity.check_field_team(s, ["inspector", "inspector2"], on=date(2030, 1, 2))
+            certificates.check_field_team(s, ["inspector", "inspector2"], on=date(2030, 1, 2))
         with pytest.raises(Invalid):  # one person twice is not a team of two
-            identity.check_field_team(s, ["inspector", "inspector"], on=date(2026, 11, 20))
+            certificates.check_field_team(s, ["inspector", "inspector"], on=date(2026, 11, 20))
     in_transaction(db, run)
 
 
 def test_deactivated_officer_is_not_certified(db):
     in_transaction(db, lambda s: identity.set_active(s, "inspector2", False))
     with pytest.raises(Invalid):
-        in_transaction(db, lambda s: identity.check_field_team(s, ["inspector", "inspector2"], on=date(2026, 11, 20)))
+        in_transaction(db, lambda s: certificates.check_field_team(s, ["inspector", "inspector2"], on=date(2026, 11, 20)))
 
 
 def test_supervisors_of_a_body(db):

@@ -15,6 +15,7 @@ from workflow_app.platform.persistence.database import Database
 from workflow_app.platform.organisation import BODIES
 from workflow_app.platform.persistence.models import Bureau, TaskRow
 from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.identity import certificates, passwords
 from workflow_app.platform.tasks import inbox
 from workflow_app.platform.runtime import instances as runtime
 from workflow_app.platform.identity.directory import BUREAU_WIDE, Principal
@@ -67,7 +68,7 @@ EMPLOYERS = ["河南某建筑工程有限公司", "郑州某餐饮管理有限�
 @lru_cache(maxsize=1)
 def _demo_password_hash() -> str:
     # One argon2 hash for all demo users (they share the demo password): seeding stays fast.
-    return identity.hash_password(DEMO_PASSWORD)
+    return passwords.hash_password(DEMO_PASSWORD)
 
 
 def demo_token(username: str) -> str:
@@ -96,7 +97,7 @@ def seed_organisation(db: Database) -> None:
             token.prefix = demo_token(username)[:10]
         from datetime import date
         for username, number in DEMO_CERTIFICATES:
-            identity.add_certificate(s, username, number, date(2024, 1, 1), date(2029, 12, 31), "郑州市人民政府")
+            certificates.add_certificate(s, username, number, date(2024, 1, 1), date(2029, 12, 31), "郑州市人民政府")
     in_transaction(db, run)
 
 

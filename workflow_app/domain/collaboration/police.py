@@ -21,6 +21,7 @@ from workflow_app.domain.intake.models import Case
 from workflow_app.domain.collaboration.models import InterAgencyTransfer
 from workflow_app.platform.persistence.models import ProcessInstance
 from workflow_app.platform.identity import access, directory as identity
+from workflow_app.platform.identity import certificates
 from workflow_app.platform.runtime import instances as runtime
 from workflow_app.platform.errors import Conflict, Invalid, ProcessFailed
 from workflow_app.platform.identity.directory import Principal
@@ -110,7 +111,7 @@ def on_event(session: Session, row: InterAgencyTransfer, instance: ProcessInstan
         details["reasons"] = list(payload.get("reasons") or [])
     elif event == "reported":
         team = payload.get("team") or []
-        details["team"] = identity.check_field_team(session, team, clock.today_local())
+        details["team"] = certificates.check_field_team(session, team, clock.today_local())
         details["report"] = str(payload.get("report") or "")[:20000]
         row.status = "reported"
     elif event == "approved":

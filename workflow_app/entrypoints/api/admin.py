@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from workflow_app.platform import clock
 from workflow_app.platform.persistence.models import Group, Membership, User
 from workflow_app.platform.identity import access, web_login as auth_web, directory as identity
+from workflow_app.platform.identity import certificates, passwords
 from workflow_app.platform.errors import Forbidden, Invalid, NotFound
 from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.entrypoints.api import current_principal, db
@@ -69,7 +70,7 @@ class UserPageSchema(Schema):
 class UserCreateSchema(Schema):
     username = fields.String(required=True, validate=_USERNAME)
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    password = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=identity.PASSWORD_MAX))
+    password = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=passwords.PASSWORD_MAX))
     groups = fields.List(fields.String(validate=_GROUP), load_default=list, validate=validate.Length(max=20))
 
 
@@ -78,7 +79,7 @@ class ActiveSchema(Schema):
 
 
 class PasswordSchema(Schema):
-    password = fields.String(required=True, validate=validate.Length(min=1, max=identity.PASSWORD_MAX))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=passwords.PASSWORD_MAX))
 
 
 class MembershipSchema(Schema):
@@ -132,7 +133,7 @@ def _user_dict(s, user: User, detail=False) -> dict:
         out["certificates"] = [{"number": c.number, "issuer": c.issuer, "issued_on": c.issued_on,
                                 "expires_on": c.expires_on,
                                 "valid": c.revoked_at is None and c.issued_on <= today <= c.expires_on}
-                               for c in identity.certificates_of(s, user.username)]
+                               for c in certificates.certificates_of(s, user.username)]
         out["tokens"] = [token_dict(t) for t in identity.tokens_of(s, user.username)]
     return out
 
@@ -310,7 +311,7 @@ def add_certificate(args, username):
 
     def run(s):
         _managed(s, principal, username)
-        c = identity.add_certificate(s, username, args["number"], args["issued_on"], args["expires_on"],
+        c = certificates.add_certificate(s, username, args["number"], args["issued_on"], args["expires_on"],
                                      args.get("issuer"), actor=principal.username)
         today = clock.today_local()
         return {"number": c.number, "issuer": c.issuer, "issued_on": c.issued_on, "expires_on": c.expires_on,

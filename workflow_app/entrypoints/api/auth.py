@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from workflow_app.platform.identity import web_login as auth_web, directory as identity
+from workflow_app.platform.identity import passwords
 from workflow_app.platform.errors import Invalid
 from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.entrypoints.api import current_principal, db, session_cookie_name
@@ -16,7 +17,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Authentic
 
 class LoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=identity.PASSWORD_MAX))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=passwords.PASSWORD_MAX))
 
 
 class SessionSchema(Schema):
@@ -30,8 +31,8 @@ class SessionSchema(Schema):
 
 
 class PasswordChangeSchema(Schema):
-    current_password = fields.String(required=True, validate=validate.Length(min=1, max=identity.PASSWORD_MAX))
-    new_password = fields.String(required=True, validate=validate.Length(min=1, max=identity.PASSWORD_MAX))
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=passwords.PASSWORD_MAX))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=passwords.PASSWORD_MAX))
 
 
 class TokenInSchema(Schema):
@@ -139,7 +140,7 @@ def change_password(args):
 
     def check(s):
         user = identity.get_user(s, principal.username)
-        return identity.verify_password(user.password_hash, args["current_password"])
+        return passwords.verify_password(user.password_hash, args["current_password"])
 
     if not in_transaction(db(), check):
         outcome = in_transaction(db(), lambda s: auth_web.attempt_login(s, principal.username, "", client_ip()))

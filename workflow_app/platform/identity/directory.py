@@ -1,4 +1,6 @@
-"""Users, groups, memberships and API tokens; turning a bearer token into a :class:`Principal`."""
+"""Users, groups, memberships and API tokens; turning a bearer token into a :class:`Principal`. Passwords are
+:mod:`workflow_app.platform.identity.passwords`, enforcement certificates
+:mod:`workflow_app.platform.identity.certificates`."""
 from __future__ import annotations
 
 import hashlib
@@ -7,19 +9,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
 from workflow_app.platform.engine.conventions import group_key
 from workflow_app.platform.organisation import BODIES, ROLES
-from workflow_app.platform.persistence.models import ApiToken, Body, Bureau, Group, Membership, User
+from workflow_app.platform.identity.passwords import check_password_policy, hash_password
+from workflow_app.platform.persistence.models import ApiToken, Body, Bureau, Group, Membership, User, WebSession
 from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.errors import Conflict, Invalid, NotFound, Unauthenticated
-
-_hasher = PasswordHasher()
 
 #: Pseudo-body for bureau-wide roles (process owners, administrators).
 BUREAU_WIDE = "bureau"
@@ -73,54 +72,6 @@ class Principal:
 
 SYSTEM = Principal("system", "系统", frozenset())
 
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(stored: str | None, password: str) -> bool:
-    if not stored:
-        return False
-    try:
-        return _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-#: Password policy (docs/security.md): length, character classes, no username, not a known weak password.
-PASSWORD_MIN = 10
-PASSWORD_MAX = 128
-_WEAK = frozenset({"password123", "password1234", "1234567890a", "a1234567890", "qwerty12345", "qwertyuiop1",
-                   "admin123456", "abc1234567", "abcd123456", "iloveyou123", "woaini1314520", "zhang123456",
-                   "caseflow2026", "passw0rd123", "p@ssw0rd123"})
-
-
-def password_problems(password: str, username: str | None = None) -> list[str]:
-    problems = []
-    if not isinstance(password, str):
-        return ["密码格式不正确"]
-    if len(password) < PASSWORD_MIN:
-        problems.append(f"密码至少{PASSWORD_MIN}位")
-    if len(password) > PASSWORD_MAX:
-        problems.append(f"密码不能超过{PASSWORD_MAX}位")
-    if not any(c.isdigit() for c in password) or not any(c.isalpha() for c in password):
-        problems.append("密码须同时包含字母和数字")
-    if len(set(password)) < 4:
-        problems.append("密码不能由过少的不同字符组成")
-    if username and len(username) >= 3 and username.lower() in password.lower():
-        problems.append("密码不能包含用户名")
-    if password.lower() in _WEAK:
-        problems.append("密码过于常见")
-    return problems
-
-
-def check_password_policy(password: str, username: str | None = None) -> None:
-    problems = password_problems(password, username)
-    if problems:
-        text = "；".join(problems)
-        raise Invalid(f"密码不符合要求：{text}", "password does not meet the policy (min 10 characters, letters "
-                      "and digits, at least 4 distinct characters, not containing the username, not a common password)",
-                      errors={"password": text})
 
 
 def create_bureau(session: Session, code: str, name: str, level: str, parent_code: str | None = None) -> Bureau:
@@ -364,7 +315,6 @@ def set_password(session: Session, username: str, password: str, actor: str = "s
 
 
 def _revoke_sessions(session: Session, user: User) -> None:
-    from workflow_app.platform.persistence.models import WebSession
     now = clock.now()
     for web in session.scalars(select(WebSession).where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))):
         web.revoked_at = now
@@ -381,65 +331,6 @@ def revoke_token_of(session: Session, username: str, token_id: int, actor: str) 
     if token is None or token.user_id != user.id:
         raise NotFound("令牌不存在", f"token {token_id} not found")
     return revoke_token(session, token.prefix, actor=actor) if token.revoked_at is None else token
-
-
-# ------------------------------------------------------------------------------------------------
-# Enforcement certificates (行政执法证): field work needs at least two certified officers
-# ------------------------------------------------------------------------------------------------
-
-FIELD_TEAM_MIN = 2
-
-
-def add_certificate(session: Session, username: str, number: str, issued_on, expires_on,
-                    issuer: str | None = None, actor: str = "system"):
-    from workflow_app.platform.persistence.models import Certificate
-    user = get_user(session, username)
-    number = (number or "").strip()
-    if not number or len(number) > 64:
-        raise Invalid("执法证号不能为空且不超过64位", "certificate number must be 1-64 characters",
-                      errors={"number": "执法证号不能为空且不超过64位"})
-    if expires_on <= issued_on:
-        raise Invalid("有效期截止日须晚于发证日", "expires_on must be after issued_on",
-                      errors={"expires_on": "有效期截止日须晚于发证日"})
-    if session.scalar(select(Certificate.id).where(Certificate.number == number)) is not None:
-        raise Conflict(f"执法证号 {number} 已登记", f"certificate {number} exists")
-    cert = Certificate(user_id=user.id, number=number, issuer=issuer, issued_on=issued_on, expires_on=expires_on)
-    session.add(cert)
-    session.flush()
-    audit.record(session, actor, "certificate.add", "user", username,
-                 after={"number": number, "issued_on": issued_on.isoformat(), "expires_on": expires_on.isoformat()})
-    return cert
-
-
-def certificates_of(session: Session, username: str) -> list:
-    from workflow_app.platform.persistence.models import Certificate
-    user = get_user(session, username)
-    return list(session.scalars(select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.expires_on)))
-
-
-def valid_certificate(session: Session, username: str, on=None):
-    """The user's certificate valid on ``on`` (default: today, local), or None."""
-    from workflow_app.platform.persistence.models import Certificate
-    on = on or clock.today_local()
-    return session.scalar(select(Certificate).join(User, User.id == Certificate.user_id)
-                          .where(User.username == username, User.is_active.is_(True),
-                                 Certificate.revoked_at.is_(None), Certificate.issued_on <= on,
-                                 Certificate.expires_on >= on).order_by(Certificate.expires_on.desc()).limit(1))
-
-
-def check_field_team(session: Session, usernames, on=None) -> list[str]:
-    """Refuse a field-work team with fewer than two officers holding a valid certificate on ``on``.
-
-    Returns the certified members; raises :class:`Invalid` naming the uncertified ones otherwise.
-    """
-    names = sorted(set(usernames or []))
-    certified = [n for n in names if valid_certificate(session, n, on) is not None]
-    if len(certified) < FIELD_TEAM_MIN:
-        missing = [n for n in names if n not in certified]
-        raise Invalid(f"外勤执法须至少两名持有效执法证的人员（无有效执法证：{'、'.join(missing) or '无'}）",
-                      f"field work needs {FIELD_TEAM_MIN} officers with a valid certificate; uncertified: {missing}",
-                      errors={"team": "持有效执法证的人员不足两名"})
-    return certified
 
 
 def supervisors_of(session: Session, bureau: str, body: str) -> list[str]:

@@ -37,6 +37,7 @@ from workflow_app.platform import clock
 from workflow_app.platform.persistence.models import LoginThrottle, User, WebSession
 from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.identity import passwords
 from workflow_app.platform.errors import DomainError, Unauthenticated
 from workflow_app.platform.identity.directory import Principal
 
@@ -138,10 +139,10 @@ def _verify(user: User | None, password: str) -> bool:
     global _DUMMY_HASH
     if user is None or not user.password_hash:
         if _DUMMY_HASH is None:
-            _DUMMY_HASH = identity.hash_password(secrets.token_urlsafe(16))
-        identity.verify_password(_DUMMY_HASH, password)  # same cost as a real check
+            _DUMMY_HASH = passwords.hash_password(secrets.token_urlsafe(16))
+        passwords.verify_password(_DUMMY_HASH, password)  # same cost as a real check
         return False
-    return identity.verify_password(user.password_hash, password)
+    return passwords.verify_password(user.password_hash, password)
 
 
 def attempt_login(session: Session, username: str, password: str, ip: str | None,
