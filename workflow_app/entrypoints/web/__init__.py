@@ -54,7 +54,9 @@ def select_locale() -> str:
 
 
 def compile_catalogs() -> None:
-    """Compile .po to .mo when the .mo is missing or older (setup scripts also run pybabel compile)."""
+    """Compile .po to .mo when the .mo is missing or older: a checkout that skipped ``scripts/translations
+    compile`` (which setup-venv runs) still serves its languages. The .mo files are build output, not
+    committed (docs/ui.md "Translations")."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
     for po in (HERE / "translations").glob("*/LC_MESSAGES/messages.po"):

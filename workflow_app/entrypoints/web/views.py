@@ -11,7 +11,7 @@ from flask import (Blueprint, current_app, g, jsonify, make_response, redirect, 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
-from workflow_app.platform.organisation import BODY_LABELS
+from workflow_app.platform.organisation import BODY_LABELS, N_
 from workflow_app.domain.vocabulary import PROCESS_LABELS
 from workflow_app.platform import clock
 from workflow_app.entrypoints.api import current_principal, db
@@ -43,14 +43,14 @@ from workflow_app.entrypoints.web import LANG_COOKIE, LANGUAGES
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
-TABS = {"mine": "我的待办", "group": "组内待领", "done": "已办"}
+TABS = {"mine": N_("我的待办"), "group": N_("组内待领"), "done": N_("已办")}
 FILTER_KEYS = ("tab", "business_key", "employer", "process_key", "body", "urgent", "overdue", "escalated",
                "due_before", "sort", "per_page")
-SORTS = {"-priority,due_at": "优先级", "due_at": "到期时间（近→远）", "-created_at": "创建时间（新→旧）",
-         "business_key": "案件编号", "employer_name": "用人单位"}
+SORTS = {"-priority,due_at": N_("优先级"), "due_at": N_("到期时间（近→远）"), "-created_at": N_("创建时间（新→旧）"),
+         "business_key": N_("案件编号"), "employer_name": N_("用人单位")}
 PER_PAGE = 20
 URGENT_PRIORITY = 80
-MESSAGES = {"completed": "任务已办结", "registered": "已登记", "logged_out": "已退出登录"}
+MESSAGES = {"completed": N_("任务已办结"), "registered": N_("已登记"), "logged_out": N_("已退出登录")}
 
 
 def is_htmx() -> bool:
@@ -241,7 +241,7 @@ def _clock_texts(session, instance_ids) -> dict[int, dict]:
     out = {}
     for iid, row in best.items():
         view = clocks.view(row)
-        unit = "个工作日" if "work" in view["unit"].lower() or view["unit"].upper().endswith("WD") else "天"
+        unit = N_("个工作日") if "work" in view["unit"].lower() or view["unit"].upper().endswith("WD") else N_("天")
         out[iid] = {"label": view["label"] or view["name"], "due_at": view["due_at"], "remaining": view.get("remaining"),
                     "unit": unit, "overdue": view.get("overdue"), "provisional": view.get("due_provisional")}
     return out
