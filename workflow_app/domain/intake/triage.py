@@ -55,7 +55,8 @@ def years_after(day: Any, n: int) -> date:
     if isinstance(day, datetime):
         day = day.astimezone(clock.CHINA_TZ).date() if day.tzinfo else day.date()
     elif not isinstance(day, date):
-        day = date.fromisoformat(str(day)[:10])
+        parsed = clock.parse_day_or_instant(day)  # text from the decision table: its written day
+        day = parsed.date() if isinstance(parsed, datetime) else parsed
     year = day.year + int(n)
     try:
         return day.replace(year=year)
