@@ -1,4 +1,4 @@
-"""Triage as data: every rule of RULES.md §3 (T0–T8, F1–F3) and its boundaries, table-driven.
+"""Triage as data: every rule of docs/intake.md "Triage as data" (T0–T8, F1–F3) and its boundaries, table-driven.
 
 Each row is a registration as the window would send it. It goes through the real validation and the real
 variable building of the registration service, then through the shipped ``intake_triage.bpmn`` and its
