@@ -4,8 +4,9 @@ Beside the HTTP tests (``tests/test_api.py``, ``tests/intake``, ``tests/collabor
 and the browser tests (``tests/browser``), these tests call the use cases' public functions — the same calls
 an API route or a web page makes — and check one behaviour each: the rows and documents a service returns,
 and the domain errors it raises (``workflow_app/platform/errors.py``: NotFound, Forbidden, Conflict, Invalid,
-DefinitionRejected, ProcessFailed). They never reach into private helpers and never read internal tables
-with SQL; a model row a service returns may be read.
+DefinitionRejected, ProcessFailed). They never reach into private helpers and never query internal tables
+by hand; a model row a service returns may be read, or re-read by its id. Only ``test_audit`` writes SQL,
+to tamper with the trail as an attacker with database access would.
 
 Every test runs on SQLite and PostgreSQL: the ``db_url``, ``app`` and ``db`` fixtures of ``tests/conftest.py``
 create the application (``create_app``: schema, process library, wiring of event handlers and diagram
@@ -18,10 +19,18 @@ role). A use case runs in its own unit of work, as the API runs it::
     with pytest.raises(Conflict), db.transaction() as s:   # the error rolls the unit of work back
         inbox.claim(s, inspector2, task_id)
 
-Never hold one transaction open across a test while running another: SQLite gives each writer the whole
-database (``BEGIN IMMEDIATE``). The clock is frozen at ``FIXED_NOW`` (Friday 2026-11-20 10:00, China time) by
-an autouse fixture; ``freeze_clock(moment)`` moves it. The builders that set cases up are in
-``tests/services/support.py``.
+``who(username)`` gives the :class:`Principal` a request of that user carries. Never open a second
+transaction while one is in use: SQLite gives each writer the whole database (``BEGIN IMMEDIATE``), so the
+builders of ``tests/services/support.py`` (start a case, claim, complete, register, deliver the outbox) are
+called between units of work, never inside one. The clock is frozen at ``FIXED_NOW`` (Friday 2026-11-20
+10:00, China time) by an autouse fixture; ``freeze_clock(moment)`` moves it.
+
+One file per area, one behaviour per test, each test named as the sentence it checks:
+
+* platform: ``test_tasks`` (inbox), ``test_runtime`` (instances), ``test_processes`` (registry),
+  ``test_access`` (identity and access), ``test_audit`` (trail), ``test_deadlines`` (statutory clocks);
+* domain: ``test_intake`` (registration, triage outcome, numbering), ``test_transfers`` (transfers and
+  ledgers), ``test_police``, ``test_hearings``, ``test_emergencies`` (collaboration).
 """
 from __future__ import annotations
 
