@@ -39,6 +39,7 @@ class RegistrationFacts:
 
 
 def current_facts() -> RegistrationFacts:
+    """The facts :func:`registration_schema.load` set; loading the schema without them is a LookupError."""
     return Context.get()
 
 
