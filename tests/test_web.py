@@ -6,7 +6,8 @@ import re
 from werkzeug.datastructures import MultiDict
 
 from workflow_app.entrypoints import demo
-from workflow_app.entrypoints.web.views import form_fields, parse_form_data, parse_registration
+from workflow_app.entrypoints.web.form_renderer import form_fields, parse_form_data
+from workflow_app.entrypoints.web.intake import parse_registration
 
 
 def _login(app, username):

@@ -136,7 +136,7 @@ def transfer_event(event: str, extra: str = "") -> str:
 
 
 def transfer_send() -> P:
-    p = P("transfer_send", "案件移送、通报、协助请求（发送方）", """  案件移送 / 通报 / 协助请求的发送方 (RULES.md §7; docs/collaboration.md).
+    p = P("transfer_send", "案件移送、通报、协助请求（发送方）", """  案件移送 / 通报 / 协助请求的发送方 (docs/collaboration.md §1).
   Started by POST /api/cases/{id}/transfers (business key = the transfer number, jurisdiction = the case's
   bureau). The sending body's liaison officer packages the materials and the letter (案件移送函) or refuses
   to send; the request goes out as the message transfer_request (outbox, written in this transaction),
@@ -200,7 +200,7 @@ def transfer_send() -> P:
 
 
 def transfer_receive() -> P:
-    p = P("transfer_receive", "案件移送、通报、协助请求（接收方）", """  接收方 (RULES.md §7). Started by the message transfer_request (message start event) in the receiving
+    p = P("transfer_receive", "案件移送、通报、协助请求（接收方）", """  接收方 (docs/collaboration.md §1). Started by the message transfer_request (message start event) in the receiving
   bureau. The acknowledgement deadline comes from transfer_deadlines.dmn (default 3 WD, configurable); the
   receiving body's liaison officer accepts (签收/接收) or returns it with reasons; when the deadline passes
   the task goes to the receiving body's division head (超期督办), who decides instead. Acceptance of a
@@ -263,11 +263,11 @@ def transfer_receive() -> P:
 
 
 # ------------------------------------------------------------------------------------------------
-# Police transfer (RULES.md §9)
+# Police transfer (docs/collaboration.md §3)
 # ------------------------------------------------------------------------------------------------
 
 def police_transfer() -> P:
-    p = P("police_transfer", "涉嫌拒不支付劳动报酬罪案件移送公安机关", """  移送公安 (RULES.md §9; 刑法第276条之一; 法释〔2013〕3号; 行政执法机关移送涉嫌犯罪案件的规定).
+    p = P("police_transfer", "涉嫌拒不支付劳动报酬罪案件移送公安机关", """  移送公安 (docs/collaboration.md §3; 刑法第276条之一; 法释〔2013〕3号; 行政执法机关移送涉嫌犯罪案件的规定).
   Started from an inspection case by POST /api/cases/{id}/police-transfers (business key = the police
   transfer number). criminal_thresholds.dmn gives T1/T10 for the district (per province);
   police_deadlines.dmn gives every deadline (unit configurable: "3D" = calendar days rolled forward, "3WD"
@@ -415,11 +415,11 @@ eligible = len(reasons) == 0""")
 
 
 # ------------------------------------------------------------------------------------------------
-# Joint hearing (RULES.md §8)
+# Joint hearing (docs/collaboration.md §4)
 # ------------------------------------------------------------------------------------------------
 
 def joint_hearing() -> P:
-    p = P("joint_hearing", "疑难案件联合会商", """  联合会商 (RULES.md §8). Started by POST /api/joint-hearings (the triage room, or any body from a case).
+    p = P("joint_hearing", "疑难案件联合会商", """  联合会商 (docs/collaboration.md §4). Started by POST /api/joint-hearings (the triage room, or any body from a case).
   The three bodies of the district give written opinions in parallel, each in its own inbox; each opinion
   is stored when it is given (message hearing_event, synchronous) so nothing depends on the data a
   parallel join keeps. The triage room (city level) schedules the hearing with its participants, writes
@@ -460,11 +460,11 @@ def joint_hearing() -> P:
 
 
 # ------------------------------------------------------------------------------------------------
-# Quarterly liaison meeting (RULES.md §10) and its action items
+# Quarterly liaison meeting (docs/collaboration.md §5) and its action items
 # ------------------------------------------------------------------------------------------------
 
 def liaison_meeting() -> P:
-    p = P("liaison_meeting", "联席办公会议", """  联席办公会议 (RULES.md §10). One instance per meeting: started each quarter on its first working day by
+    p = P("liaison_meeting", "联席办公会议", """  联席办公会议 (docs/collaboration.md §5). One instance per meeting: started each quarter on its first working day by
   the meeting schedule (worker) or ad hoc (POST /api/liaison-meetings). The agenda is compiled from live data
   when the meeting starts (overdue transfers, open difficult cases, police transfers awaiting a decision,
   the quarter's publication candidates, open action items of earlier meetings). The inspection liaison

@@ -1,4 +1,4 @@
-"""Joint hearings of difficult cases (RULES.md §8): three opinions in parallel, schedule, minutes, conclusion."""
+"""Joint hearings of difficult cases (docs/collaboration.md §4): three opinions in parallel, schedule, minutes, conclusion."""
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,4 +1,4 @@
-"""Quarterly liaison meetings (RULES.md §10): agenda from live data, minutes, action items, carry-over,
+"""Quarterly liaison meetings (docs/collaboration.md §5): agenda from live data, minutes, action items, carry-over,
 the quarterly schedule started exactly once by the worker."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Police transfer (RULES.md §9): thresholds, preconditions, team, approval, handover, police records,
+"""Police transfer (docs/collaboration.md §3): thresholds, preconditions, team, approval, handover, police records,
 reconsideration and procuratorate supervision — every waiting step answered in time and overdue."""
 from __future__ import annotations
 

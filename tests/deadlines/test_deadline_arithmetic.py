@@ -1,4 +1,4 @@
-"""Worked examples of RULES.md §2 across Spring Festival 2024/2025, National Day 2025 and adjusted weekends."""
+"""Worked examples of docs/deadlines.md across Spring Festival 2024/2025, National Day 2025 and adjusted weekends."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone

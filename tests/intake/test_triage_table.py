@@ -1,4 +1,4 @@
-"""Triage as data: every rule of RULES.md §3 (T0–T8, F1–F3) and its boundaries, table-driven.
+"""Triage as data: every rule of docs/intake.md "Triage as data" (T0–T8, F1–F3) and its boundaries, table-driven.
 
 Each row is a registration as the window would send it. It goes through the real validation and the real
 variable building of the registration service, then through the shipped ``intake_triage.bpmn`` and its
@@ -19,6 +19,7 @@ from workflow_app.platform import clock
 from workflow_app.platform.engine import library, runner
 from workflow_app.domain.intake import catalog as catalog_mod
 from workflow_app.domain.intake import registration as reg_service
+from workflow_app.domain.intake import registration_schema
 from workflow_app.domain.intake.triage import years_after
 from workflow_app.platform.processes import registry
 
@@ -53,7 +54,7 @@ class Outcome:
 
 
 def variables_for(data: dict, catalog) -> dict:
-    reg = reg_service.validate(data, catalog=catalog, bureaus=BUREAUS, window="zz-jinshui", parents=PARENTS, now=NOW)
+    reg = registration_schema.load(data, catalog=catalog, bureaus=BUREAUS, window="zz-jinshui", parents=PARENTS, now=NOW)
     complaint = SimpleNamespace(id=1, number="金水投〔2026〕00001号")
     claims = [SimpleNamespace(code=c.code, amount=c.amount, months_unpaid=c.months_unpaid, proceedings=c.proceedings,
                               violation_ended_on=c.violation_ended_on) for c in reg.claims]

@@ -4,21 +4,23 @@ and a few dozen cases at different stages. Used by ``caseflow demo`` (SQLite) an
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from functools import lru_cache
-from datetime import timedelta
 
 from sqlalchemy import select
 
+from workflow_app.domain.intake import registration
+from workflow_app.domain.intake.models import Case, Complaint, ComplaintClaim
 from workflow_app.platform import clock
-from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.platform.persistence.database import Database
-from workflow_app.platform.organisation import BODIES
-from workflow_app.platform.persistence.models import Bureau, TaskRow
+from workflow_app.platform.identifiers.validation import id_check_digit, org_code_check_char, uscc_check_char
 from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity import certificates, passwords
-from workflow_app.platform.tasks import inbox
-from workflow_app.platform.runtime import instances as runtime
 from workflow_app.platform.identity.directory import BUREAU_WIDE, Principal
+from workflow_app.platform.organisation import BODIES
+from workflow_app.platform.persistence.database import Database, in_transaction
+from workflow_app.platform.persistence.models import Bureau, Group, Membership, TaskRow, User
+from workflow_app.platform.runtime import instances as runtime
+from workflow_app.platform.tasks import inbox
 
 CITY = ("zz", "郑州市人力资源和社会保障局")
 DISTRICTS = [("zz-jinshui", "金水区人力资源和社会保障局"), ("zz-erqi", "二七区人力资源和社会保障局"),
@@ -95,7 +97,6 @@ def seed_organisation(db: Database) -> None:
             token, _secret = identity.create_token(s, username, "demo", days=None)
             token.token_hash = identity._token_hash(demo_token(username))
             token.prefix = demo_token(username)[:10]
-        from datetime import date
         for username, number in DEMO_CERTIFICATES:
             certificates.add_certificate(s, username, number, date(2024, 1, 1), date(2029, 12, 31), "郑州市人民政府")
     in_transaction(db, run)
@@ -125,14 +126,12 @@ _NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", 
 
 
 def _demo_uscc(n: int) -> str:
-    from workflow_app.platform.identifiers.validation import org_code_check_char, uscc_check_char
     body8 = f"MA{n:06d}"
     first17 = "91410100" + body8 + org_code_check_char(body8)
     return first17 + uscc_check_char(first17)
 
 
 def _demo_id_number(n: int) -> str:
-    from workflow_app.platform.identifiers.validation import id_check_digit
     first17 = f"4101{n % 90 + 2:02d}19{70 + n % 30:02d}0{n % 9 + 1}1{n % 9:1d}{n % 1000:03d}"
     return first17 + id_check_digit(first17)
 
@@ -173,8 +172,6 @@ def seed_cases(db: Database, count: int = 24, seed: int = 20261121) -> None:
     different stages. Triage routes them (one case per body, in the employer's district), so the demo shows
     every outcome: inspection, audit, arbitration, referral, the triage room, the inform and refusal steps,
     flags, and a duplicate registration linked to an open case."""
-    from workflow_app.domain.intake import registration
-    from workflow_app.domain.intake.models import Case, Complaint
     rng = random.Random(seed)
     now = clock.now()
     numbers: list[str] = []
@@ -215,7 +212,6 @@ def _open_task(session, business_key):
 
 def _actor_for(session, row) -> Principal:
     """A member of the task's group works it; where the demo has none, the administrator stands in."""
-    from workflow_app.platform.persistence.models import Group, Membership, User
     username = session.scalar(select(User.username).join(Membership, Membership.user_id == User.id)
                               .join(Group, Group.id == Membership.group_id)
                               .where(Group.key == row.candidate_group).order_by(User.username).limit(1))
@@ -253,7 +249,6 @@ _ROOM_BODY = {"si_audit": "si_audit", "labour_dispute": "arbitration"}
 
 
 def _room_routing(session, row) -> dict:
-    from workflow_app.domain.intake.models import Complaint, ComplaintClaim
     complaint = session.scalar(select(Complaint).where(Complaint.number == row.business_key))
     waiting = session.scalars(select(ComplaintClaim).where(ComplaintClaim.complaint_id == complaint.id,
                                                            ComplaintClaim.route == "triage_room"))

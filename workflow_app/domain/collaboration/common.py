@@ -2,17 +2,18 @@
 from form data. Its vocabulary is ``domain/vocabulary.py``."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_app.platform.organisation import BODY_LABELS
-from workflow_app.platform import clock
 from workflow_app.domain.intake import numbering
-from workflow_app.platform.persistence.models import Bureau
+from workflow_app.platform import clock
 from workflow_app.platform.errors import Forbidden, Invalid
+from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity.directory import Principal
+from workflow_app.platform.organisation import BODY_LABELS
+from workflow_app.platform.persistence.models import Bureau
 
 #: Numbering kinds (intake numbering service: pattern per bureau, counter per bureau and year).
 NUMBER_KINDS = {
@@ -45,7 +46,6 @@ def bureau_exists(session: Session, code: str) -> bool:
 
 
 def parent_of(session: Session, code: str) -> str | None:
-    from workflow_app.platform.identity import directory as identity
     return identity.parent_map(session).get(code)
 
 
@@ -69,5 +69,4 @@ def invalid(field: str, message: str) -> Invalid:
 
 def iso(value: datetime | None) -> str | None:
     """ISO text in UTC (the API's convention), whatever zone the value carries."""
-    from datetime import timezone
     return value.astimezone(timezone.utc).isoformat() if value is not None else None

@@ -10,21 +10,15 @@ once however many workers run. One process instance per meeting, never a loop.
 """
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workflow_app.platform.organisation import BODY_LABELS
-from workflow_app.domain.vocabulary import TRANSFER_STATUS_LABELS
-from workflow_app.platform import clock
-from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.platform.persistence.database import Database
-from workflow_app.platform.calendar.official_calendar import UnknownYearError
-from workflow_app.platform.engine import diagram_functions, sandbox
-from workflow_app.domain.intake import numbering
-from workflow_app.domain.intake.models import Case, JointHearingRequest
+from workflow_app.domain.collaboration import common, ledgers
+from workflow_app.domain.collaboration.common import invalid
 from workflow_app.domain.collaboration.models import (
     InterAgencyTransfer,
     JointHearing,
@@ -33,15 +27,22 @@ from workflow_app.domain.collaboration.models import (
     MeetingSchedule,
     MeetingScheduleRun,
 )
-from workflow_app.platform.persistence.models import ProcessInstance, TaskRow
-from workflow_app.platform.identity import access, directory as identity
+from workflow_app.domain.intake import numbering
+from workflow_app.domain.intake.models import Case, Complaint, JointHearingRequest
+from workflow_app.domain.vocabulary import TRANSFER_STATUS_LABELS
+from workflow_app.platform import clock
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.identifiers import masking
-from workflow_app.platform.runtime import instances as runtime
+from workflow_app.platform.calendar.official_calendar import UnknownYearError
+from workflow_app.platform.engine import diagram_functions, sandbox
 from workflow_app.platform.errors import Forbidden, Invalid, NotFound, ProcessFailed
+from workflow_app.platform.identifiers import masking
+from workflow_app.platform.identity import access
+from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity.directory import SYSTEM, Principal
-from workflow_app.domain.collaboration import common, ledgers
-from workflow_app.domain.collaboration.common import invalid
+from workflow_app.platform.organisation import BODY_LABELS
+from workflow_app.platform.persistence.database import Database, in_transaction
+from workflow_app.platform.persistence.models import ProcessInstance, TaskRow
+from workflow_app.platform.runtime import instances as runtime
 
 MEETING_TIME = time(9, 0)
 POLICE_WAITING = ("transferred", "received", "no_decision", "reconsideration", "supervision")
@@ -118,7 +119,6 @@ def agenda(session: Session, bureau: str, now: datetime | None = None) -> dict:
         .order_by(InterAgencyTransfer.id))
     hearings = session.scalars(select(JointHearing).where(JointHearing.jurisdiction.in_(scope),
                                                           JointHearing.status != "concluded").order_by(JointHearing.id))
-    from workflow_app.domain.intake.models import Complaint
     requests = session.execute(select(JointHearingRequest, Complaint).join(
         Complaint, Complaint.id == JointHearingRequest.complaint_id).where(
         JointHearingRequest.status == "requested", Complaint.employer_district.in_(scope)))
@@ -344,7 +344,6 @@ def _fire(db: Database, schedule_id: int) -> bool:
     try:
         return in_transaction(db, run)
     except Exception:  # never kill the worker; the schedule stays due and is retried on the next pass
-        import logging
         logging.getLogger(__name__).exception("starting the liaison meeting of schedule %s failed", schedule_id)
         return False
 

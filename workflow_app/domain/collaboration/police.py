@@ -11,22 +11,24 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_app.platform import clock
-from workflow_app.domain.intake import numbering
-from workflow_app.domain.intake.registration import region_codes
-from workflow_app.domain.intake.queries import visible_case
-from workflow_app.domain.intake.models import Case
-from workflow_app.domain.collaboration.models import InterAgencyTransfer
-from workflow_app.platform.persistence.models import ProcessInstance
-from workflow_app.platform.identity import access, directory as identity
-from workflow_app.platform.identity import certificates
-from workflow_app.platform.runtime import instances as runtime
-from workflow_app.platform.errors import Conflict, Invalid, ProcessFailed
-from workflow_app.platform.identity.directory import Principal
 from workflow_app.domain.collaboration import common
 from workflow_app.domain.collaboration.common import invalid
+from workflow_app.domain.collaboration.models import InterAgencyTransfer
+from workflow_app.domain.intake import numbering
+from workflow_app.domain.intake.models import Case
+from workflow_app.domain.intake.queries import visible_case
+from workflow_app.domain.intake.registration import region_codes
+from workflow_app.platform import clock
+from workflow_app.platform.errors import Conflict, Invalid, ProcessFailed
+from workflow_app.platform.identity import access
+from workflow_app.platform.identity import certificates
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.identity.directory import Principal
+from workflow_app.platform.persistence.models import ProcessInstance
+from workflow_app.platform.runtime import instances as runtime
 
 FILING_STATUS = {"filed": "filed", "not_filed": "not_filed", "no_decision": "no_decision"}
 
@@ -36,7 +38,6 @@ def start(session: Session, principal: Principal, case_id: int, data: dict) -> I
     if case.body != "inspection":
         raise invalid("case", "只有劳动保障监察案件可以移送公安机关")
     common.require_member(principal, case.jurisdiction, "inspection", "发起移送公安")
-    from sqlalchemy import select
     if session.scalar(select(InterAgencyTransfer.id).where(
             InterAgencyTransfer.case_id == case.id, InterAgencyTransfer.kind == "police",
             InterAgencyTransfer.status.not_in(("not_eligible", "refused", "returned_to_admin")))):

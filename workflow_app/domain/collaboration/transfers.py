@@ -13,24 +13,24 @@ acceptance of a transfer opens the receiving body's case with the materials and 
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflow_app.platform.organisation import BODY_LABELS, HANDLING_BODIES
+from workflow_app.domain.collaboration import common, police
+from workflow_app.domain.collaboration.common import invalid
+from workflow_app.domain.collaboration.models import InterAgencyTransfer
+from workflow_app.domain.intake import numbering, triage
+from workflow_app.domain.intake.models import Case, Complaint, ComplaintClaim
+from workflow_app.domain.intake.queries import visible_case
 from workflow_app.domain.vocabulary import ASSISTANCE_LABELS, TRANSFER_KIND_LABELS
 from workflow_app.platform import clock
-from workflow_app.domain.intake import numbering, triage
-from workflow_app.domain.intake.queries import visible_case
-from workflow_app.domain.intake.models import Case, ComplaintClaim, Complaint
-from workflow_app.domain.collaboration.models import InterAgencyTransfer
-from workflow_app.platform.persistence.models import ProcessInstance, TaskRow
-from workflow_app.platform.identity import access
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.runtime import instances as runtime
 from workflow_app.platform.errors import Conflict, ProcessFailed
+from workflow_app.platform.identity import access
 from workflow_app.platform.identity.directory import Principal
-from workflow_app.domain.collaboration import common
-from workflow_app.domain.collaboration.common import invalid
+from workflow_app.platform.organisation import BODY_LABELS, HANDLING_BODIES
+from workflow_app.platform.persistence.models import ProcessInstance, TaskRow
+from workflow_app.platform.runtime import instances as runtime
 
 OPEN_STATUSES = ("requested", "sent", "acknowledged")
 
@@ -125,7 +125,6 @@ def on_transfer_event(session: Session, instance: ProcessInstance, payload: dict
     now = clock.now()
     before = row.status
     if row.kind == "police":
-        from workflow_app.domain.collaboration import police
         police.on_event(session, row, instance, payload, principal)
     elif event == "refused_by_liaison":
         row.status, row.return_reason = "refused_by_liaison", str(payload.get("reason") or "")[:2000]
@@ -205,7 +204,6 @@ def open_receiving_case(session: Session, principal: Principal, row: InterAgency
                     rules=list(case.rules or []), urgent=bool(case.urgent), fast_track=fast_track, criminal_watch=False,
                     employer_name=case.employer_name, summary=summary, opened_at=clock.now(),
                     opened_by=principal.username)
-    from sqlalchemy import func
     new_case.acceptance_due_at = session.scalar(select(func.min(TaskRow.due_at)).where(
         TaskRow.instance_id == instance.id, TaskRow.status == "open"))
     session.add(new_case)

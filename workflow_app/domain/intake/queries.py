@@ -289,3 +289,40 @@ def _message(doc: dict) -> str:
     if any(c["route"] == "inform" for c in doc["claims"]):
         parts.append("已在调解、仲裁或诉讼中的诉求请按原程序继续办理")
     return "；".join(parts)
+
+
+# ------------------------------------------------------------------------------------------------
+# What the intake pages and the inbox ask
+# ------------------------------------------------------------------------------------------------
+
+def recent_complaints(session: Session, p: Principal, limit: int = 50) -> list[dict]:
+    """The latest registrations the principal may see, newest first, without their details."""
+    rows = session.scalars(select(Complaint).where(complaint_visibility(session, p))
+                           .order_by(Complaint.id.desc()).limit(limit)).all()
+    return [complaint_dict(session, c, detail=False) for c in rows]
+
+
+def intake_windows(p: Principal) -> list[str]:
+    """The bureaus whose intake window the principal works at (groups ``<bureau>/intake/...``)."""
+    return sorted({g.split("/")[0] for g in p.groups if g.split("/")[1:2] == ["intake"]})
+
+
+def registration_districts(session: Session, windows: list[str]) -> list[Bureau]:
+    """The districts a window registers employers of: its own bureau, its city and the city's districts."""
+    bureaus = session.scalars(select(Bureau).order_by(Bureau.code)).all()
+    cities = {b.parent for b in bureaus if b.code in windows} | set(windows)
+    return [b for b in bureaus if b.parent in cities or b.code in cities]
+
+
+def case_by_number(session: Session, number: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.number == number))
+
+
+def case_of_instance(session: Session, instance_id: int) -> Case | None:
+    return session.scalar(select(Case).where(Case.instance_id == instance_id))
+
+
+def urgent_instance_ids(session: Session, instance_ids) -> set[int]:
+    """Those of the instances whose case is marked urgent (triage's flags)."""
+    return set(session.scalars(select(Case.instance_id).where(
+        Case.instance_id.in_(list(instance_ids) or [-1]), Case.urgent.is_(True))))

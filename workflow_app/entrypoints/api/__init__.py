@@ -5,14 +5,22 @@ for API clients, ``message`` in Chinese for people, ``errors`` per field where a
 """
 from __future__ import annotations
 
+import json as _json
 import logging
+import os
+from types import SimpleNamespace
 
 from flask import Flask, current_app, g, jsonify, request
 from flask_smorest import Api
+from sqlalchemy.exc import DataError, StatementError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from workflow_app.platform.errors import DomainError, Unauthenticated
+from workflow_app.platform.identifiers import masking
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.identity import web_login as auth_web
 from workflow_app.platform.identity.directory import Principal
+from workflow_app.platform.persistence.database import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +71,6 @@ def current_principal() -> Principal:
     cached = g.get("principal")
     if cached is not None:
         return cached
-    from workflow_app.platform.identity import web_login as auth_web, directory as identity
-    from workflow_app.platform.persistence.database import in_transaction
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, secret = header.partition(" ")
@@ -86,7 +92,6 @@ def current_principal() -> Principal:
             supplied = request.headers.get(auth_web.CSRF_HEADER)
             if supplied is None and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 supplied = request.form.get(auth_web.CSRF_FIELD)
-            from types import SimpleNamespace
             auth_web.check_csrf(SimpleNamespace(csrf_token=csrf), supplied)
     g.principal = principal
     return principal
@@ -97,7 +102,6 @@ CSRF_EXEMPT = {"auth.login"}
 
 
 def session_cookie_name() -> str:
-    from workflow_app.platform.identity import web_login as auth_web
     return auth_web.SESSION_COOKIE if current_app.config.get("CASEFLOW_COOKIE_SECURE", True) \
         else auth_web.INSECURE_SESSION_COOKIE
 
@@ -162,7 +166,6 @@ def _screen_request():
 
 def _screen_json():
     """Refuse oversized, over-deep or NUL-carrying JSON bodies before an endpoint parses them."""
-    import json as _json
     if (request.content_length or 0) > MAX_JSON_BYTES:
         return problem(413, "Payload Too Large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
                        _STATUS_ZH[413])
@@ -208,12 +211,10 @@ def init_api(app: Flask) -> None:
             "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "__Host-caseflow_session"}}},
             "security": [{"bearerAuth": []}, {"sessionCookie": []}]},
     )
-    import os
     app.config.setdefault("CASEFLOW_COOKIE_SECURE", os.environ.get("CASEFLOW_INSECURE_COOKIES") != "1")
     app.config.update(SESSION_COOKIE_SECURE=app.config["CASEFLOW_COOKIE_SECURE"], SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax")
     api = ProblemApi(app)
-    from workflow_app.platform.identifiers import masking
     masking.install_log_masking()
     app.before_request(_screen_request)
     app.after_request(_security_headers)
@@ -230,7 +231,6 @@ def init_api(app: Flask) -> None:
     def handle_unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return api.handle_http_exception(error)
-        from sqlalchemy.exc import DataError, StatementError
         if isinstance(error, OverflowError) or (isinstance(error, StatementError)
                                                  and isinstance(getattr(error, "orig", None), OverflowError)):
             return problem(400, "Bad Request", "a number is out of the accepted range", "请求参数超出允许范围")
@@ -251,7 +251,9 @@ def init_api(app: Flask) -> None:
         api.register_blueprint(blueprint)
     from workflow_app.entrypoints.api import intake  # intake window: registration, triage outcome, cases
     api.register_blueprint(intake.blp)
-    from workflow_app.entrypoints.api import collaboration  # inter-agency: transfers, ledgers, police, hearings, meetings (docs/collaboration.md)
+    from workflow_app.entrypoints.api import (
+        collaboration,  # inter-agency: transfers, ledgers, police, hearings, meetings (docs/collaboration.md)
+    )
     api.register_blueprint(collaboration.blp)
     from workflow_app.entrypoints.api import notifications  # the caller's notifications (docs/deadlines.md)
     api.register_blueprint(notifications.blp)

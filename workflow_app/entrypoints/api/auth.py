@@ -5,12 +5,14 @@ from flask import current_app, g, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from workflow_app.platform.identity import web_login as auth_web, directory as identity
-from workflow_app.platform.identity import passwords
-from workflow_app.platform.errors import Invalid
-from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.entrypoints.api import current_principal, db, session_cookie_name
 from workflow_app.entrypoints.api.schemas import ProblemSchema
+from workflow_app.platform.errors import Invalid
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.identity import passwords
+from workflow_app.platform.identity import web_login as auth_web
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.persistence.models import WebSession
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Authentication: sessions and API tokens")
 
@@ -124,7 +126,6 @@ def session_info():
     principal = current_principal()
     web = None
     if g.get("auth_method") == "session":
-        from workflow_app.platform.persistence.models import WebSession
         session_id = g.web_session_id
         web = in_transaction(db(), lambda s: s.get(WebSession, session_id))
     return _session_doc(principal, g.get("auth_method", "token"), web)

@@ -8,16 +8,18 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from workflow_app.platform.organisation import BODY_LABELS, HANDLING_BODIES
 from workflow_app.domain import collaboration  # noqa: F401  (registers handlers and number kinds)
 from workflow_app.domain.collaboration import emergencies, hearings, ledgers, meetings, police, transfers
+from workflow_app.domain.collaboration.common import bureau_exists
+from workflow_app.domain.collaboration.models import InterAgencyTransfer, MeetingSchedule
+from workflow_app.domain.intake.models import Case
 from workflow_app.domain.intake.queries import visible_case
-from workflow_app.platform.persistence.models import Bureau
-from workflow_app.domain.collaboration.models import InterAgencyTransfer
-from workflow_app.platform.errors import NotFound
-from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.entrypoints.api import current_principal, db
 from workflow_app.entrypoints.api.schemas import ProblemSchema
+from workflow_app.platform.errors import Forbidden, NotFound
+from workflow_app.platform.organisation import BODY_LABELS, HANDLING_BODIES
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.persistence.models import Bureau
 
 blp = Blueprint("collaboration", __name__, url_prefix="/api",
                 description="Inter-agency collaboration: transfers, ledgers, police transfers, joint hearings, meetings")
@@ -250,7 +252,6 @@ def create_meeting(args):
 
     def run(s):
         if not common_bureau(s, args["bureau"]) or not meetings.may_convene(principal, s, args["bureau"]):
-            from workflow_app.platform.errors import Forbidden
             raise Forbidden("无权召集该辖区的联席会议", "not allowed to convene a meeting there")
         return meetings.meeting_dict(s, meetings.start_meeting(s, principal, args["bureau"], "ad_hoc",
                                                                reason=args["reason"]))
@@ -258,7 +259,6 @@ def create_meeting(args):
 
 
 def common_bureau(s, code):
-    from workflow_app.domain.collaboration.common import bureau_exists
     return bureau_exists(s, code)
 
 
@@ -281,7 +281,6 @@ def preview_agenda(args):
 
     def run(s):
         if not common_bureau(s, args["bureau"]) or not meetings.may_convene(principal, s, args["bureau"]):
-            from workflow_app.platform.errors import Forbidden
             raise Forbidden("无权查看该辖区的会议议程", "not allowed")
         return meetings.agenda(s, args["bureau"])
     return in_transaction(db(), run)
@@ -292,7 +291,6 @@ def preview_agenda(args):
 def list_schedules():
     """The quarterly meeting schedules (bureau, active, next start)."""
     current_principal()
-    from workflow_app.domain.collaboration.models import MeetingSchedule
     return in_transaction(db(), lambda s: {"items": [meetings.schedule_dict(r) for r in s.scalars(
         select(MeetingSchedule).order_by(MeetingSchedule.bureau))]})
 
@@ -353,7 +351,6 @@ def supervise_case(args, case_id):
 
     def run(s):
         row = emergencies.supervise(s, principal, case_id, args)
-        from workflow_app.domain.intake.models import Case
         return emergencies.supervised_dict(s, row, s.get(Case, row.case_id))
     return in_transaction(db(), run)
 
@@ -381,6 +378,5 @@ def close_supervision(args, supervision_id):
 
     def run(s):
         row = emergencies.close(s, principal, supervision_id, args["result"])
-        from workflow_app.domain.intake.models import Case
         return emergencies.supervised_dict(s, row, s.get(Case, row.case_id))
     return in_transaction(db(), run)

@@ -1,7 +1,8 @@
 """Intake window over HTTP: registration with receipt, complaints, cases, catalogue, numbering schemes.
 
-The registration body is validated by the intake service (one Chinese message per field path, every
-problem at once), so the endpoint takes the JSON as it comes; ``RegistrationSchema`` documents it.
+The registration body is validated by the intake service with ``RegistrationSchema`` (one Chinese message
+per field path, every problem at once, checked against the deployed catalogue), so the endpoint takes the
+JSON as it comes and documents its body with that same schema.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import and_, func, select
 from workflow_app.domain import vocabulary
 from workflow_app.domain.intake import catalog as catalog_mod
 from workflow_app.domain.intake import numbering, registration, queries as views
+from workflow_app.domain.intake.registration_schema import RegistrationSchema
 from workflow_app.domain.intake.models import Case, Complaint
 from workflow_app.platform.persistence.models import ProcessInstance
 from workflow_app.platform.personal_data import reveal as personal_data
@@ -25,7 +27,7 @@ blp = Blueprint("intake", __name__, url_prefix="/api", description="Intake windo
 
 
 # ------------------------------------------------------------------------------------------------
-# Schemas (documentation of the registration; responses)
+# Schemas (queries and responses; the registration's is the domain's RegistrationSchema)
 # ------------------------------------------------------------------------------------------------
 
 class ZhSchema(Schema):
@@ -48,70 +50,6 @@ def _page():
 
 def _per_page():
     return _int(load_default=50, validate=validate.Range(min=1, max=200, error="每页条数应在1至200之间"))
-
-class ComplainantSchema(Schema):
-    anonymous = fields.Boolean(metadata={"description": "举报 only; then no personal data is taken"})
-    name = fields.String()
-    id_number = fields.String(metadata={"description": "18-character resident ID (GB 11643); required for 投诉"})
-    phone = fields.String(metadata={"description": "mobile or landline with area code; required for 投诉"})
-    address = fields.String()
-
-
-class ProjectSchema(Schema):
-    name = fields.String(required=True)
-    type = fields.String(required=True, metadata={"description": "a project type of regulators.dmn, or 'other'"})
-
-
-class EmployerSchema(Schema):
-    name = fields.String(required=True)
-    uscc = fields.String(metadata={"description": "统一社会信用代码 (GB 32100); required for 投诉"})
-    uscc_confirmed = fields.Boolean(metadata={"description": "clerk checked the licence: skip the GB 11714 body check"})
-    address = fields.String()
-    district = fields.String(required=True, metadata={"description": "bureau code of the district where the employer "
-                                                                     "uses the labour (routing goes there)"})
-    industry = fields.String()
-    project = fields.Nested(ProjectSchema)
-
-
-class ClaimInSchema(Schema):
-    code = fields.String(required=True, metadata={"description": "an issue code of issue_codes.dmn (GET /api/intake/catalog)"})
-    amount = fields.Decimal(as_string=False, metadata={"description": "yuan, >= 0; required for wage claims"})
-    months_unpaid = fields.Integer(metadata={"description": "required for wage claims"})
-    proceedings = fields.String(validate=validate.OneOf(list(catalog_mod.PROCEEDINGS)))
-    violation_ended_on = fields.Date(metadata={"description": "overrides the complaint's date for this claim"})
-
-
-class WorkerSchema(Schema):
-    name = fields.String()
-    amount = fields.Decimal(as_string=False, required=True)
-    months_unpaid = fields.Integer(required=True)
-
-
-class RegistrationSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(list(catalog_mod.KINDS)))
-    channel = fields.String(required=True, validate=validate.OneOf(list(catalog_mod.CHANNELS)))
-    source_department = fields.String(metadata={"description": "required when channel is 'transfer'"})
-    received_at = fields.String(metadata={"format": "date-time", "description": "default: now; not in the future"})
-    window = fields.String(metadata={"description": "the receiving window's bureau (default: the clerk's)"})
-    complainant = fields.Nested(ComplainantSchema)
-    employer = fields.Nested(EmployerSchema, required=True)
-    workers_affected = fields.Integer(required=True)
-    worker_breakdown = fields.List(fields.Nested(WorkerSchema))
-    claims = fields.List(fields.Nested(ClaimInSchema), required=True)
-    relationship_disputed = fields.Boolean()
-    facts_clear = fields.Boolean(metadata={"description": "default true"})
-    evidence_sufficient = fields.Boolean(metadata={"description": "default true"})
-    dispute_major = fields.Boolean()
-    proceedings = fields.String(validate=validate.OneOf(list(catalog_mod.PROCEEDINGS)))
-    violation_ongoing = fields.Boolean()
-    violation_ended_on = fields.Date()
-    employment_ongoing = fields.Boolean()
-    employment_ended_on = fields.Date()
-    media_exposure = fields.Boolean()
-    mass_incident = fields.Boolean()
-    employer_absconded = fields.Boolean()
-    description = fields.String()
-
 
 class CaseSchema(Schema):
     id = fields.Integer()

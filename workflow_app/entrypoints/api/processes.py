@@ -5,11 +5,8 @@ import json
 
 from flask import request
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
-from workflow_app.platform.identity import access
-from workflow_app.platform.processes import registry
-from workflow_app.platform.errors import DefinitionRejected
-from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.entrypoints.api import current_principal, db
 from workflow_app.entrypoints.api.schemas import (
     DeploymentResultSchema,
@@ -18,6 +15,11 @@ from workflow_app.entrypoints.api.schemas import (
     ProcessVersionDetailSchema,
     ProcessVersionSchema,
 )
+from workflow_app.platform.errors import DefinitionRejected
+from workflow_app.platform.identity import access
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.persistence.models import ProcessVersion
+from workflow_app.platform.processes import registry
 
 blp = Blueprint("processes", __name__, url_prefix="/api", description="Process definitions and deployments")
 
@@ -45,8 +47,6 @@ def list_processes():
 def list_versions(process_key):
     """All versions of one process, newest first."""
     current_principal()
-    from sqlalchemy import select
-    from workflow_app.platform.persistence.models import ProcessVersion
 
     def run(s):
         rows = s.scalars(select(ProcessVersion).where(ProcessVersion.process_key == process_key)

@@ -1,10 +1,18 @@
 """The web interface (Chinese first, English available): server-rendered Jinja pages with htmx.
 
 * pages call the services directly inside ``in_transaction`` as the session's principal
-  (the browser session of :mod:`services.auth_web`; CSRF token on every state-changing request);
+  (the browser session of :mod:`workflow_app.platform.identity.web_login`; CSRF token on every
+  state-changing request);
 * browser libraries (htmx, bpmn-js, bpmn-auto-layout, swagger-ui) come from npm into ``node_modules``
   and are served by :func:`vendor` from an allow-list only;
 * translations: flask-babel, message ids are the Chinese texts; ``translations/en`` holds English.
+
+One module per area, its templates in ``templates/web/<area>/`` (``base.html`` and the shared partials stay
+in ``templates/web/``): ``login`` (login, logout, language), ``inbox``, ``tasks`` (task page and its form,
+drawn by ``form_renderer``), ``cases`` (case file, diagram), ``intake`` (registration pages),
+``notifications``; ``common`` holds what they share. A new area (liaison, supervision, leadership,
+administration, process owners) is a new module here, its template folder, and an entry in :data:`AREAS`.
+Pages ask services (``platform``, ``domain``) inside ``in_transaction`` and render what they answer.
 See docs/ui.md.
 """
 from __future__ import annotations
@@ -13,10 +21,16 @@ import os
 from pathlib import Path
 
 from flask import Flask, abort, request, send_from_directory
+from flask_babel import Babel
+
+from workflow_app.entrypoints.api import CSRF_EXEMPT
+from workflow_app.entrypoints.web import cases, inbox, intake, login, notifications, tasks
+from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp
 
 HERE = Path(__file__).resolve().parent
-LANGUAGES = {"zh_CN": "中文", "en": "English"}
-LANG_COOKIE = "caseflow_lang"
+
+#: The areas whose routes are on the ``web`` blueprint (imported for their routes).
+AREAS = (login, inbox, tasks, cases, intake)
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.
 VENDOR_FILES: dict[str, tuple[set[str], tuple[str, ...]]] = {
@@ -73,16 +87,12 @@ def compile_catalogs() -> None:
 
 
 def init_web(app: Flask) -> None:
-    from flask_babel import Babel
-    from workflow_app.entrypoints.api import CSRF_EXEMPT
     compile_catalogs()
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(HERE / "translations"))
     Babel(app, locale_selector=select_locale)
     app.add_url_rule("/vendor/<string:package>/<path:path>", "vendor", vendor)
-    from workflow_app.entrypoints.web.views import bp
-    app.register_blueprint(bp)
-    from workflow_app.entrypoints.web.notifications import bp as notify_bp  # notifications page, bell, calendar banner (docs/deadlines.md)
-    app.register_blueprint(notify_bp)
+    app.register_blueprint(bp)  # the areas of AREAS
+    app.register_blueprint(notifications.bp)  # notifications page, bell, calendar banner (docs/deadlines.md)
     # The login form has its own signed double-submit token (auth_web.check_login_csrf).
     CSRF_EXEMPT.add("web.login")

@@ -1,6 +1,6 @@
 """Pages of the notification facility and the page-header additions of docs/deadlines.md: the bell with
 the unread count, the notifications page, and the administrators' banner when next year's calendar is not
-loaded. Kept apart from ``views.py`` (its own blueprint, its own templates)."""
+loaded. Its own blueprint (``notify``), its templates in ``templates/web/notifications/``."""
 from __future__ import annotations
 
 import logging
@@ -8,10 +8,10 @@ import logging
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from workflow_app.entrypoints.api import db
+from workflow_app.entrypoints.web.common import principal
 from workflow_app.platform.deadlines import calendar_years as calendar
 from workflow_app.platform.notifications import inbox as notifications
 from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.entrypoints.web.views import principal
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def notifications_page():
     def run(s):
         rows, total, unread = notifications.list_for(s, p, unread_only, per_page=notifications.MAX_PAGE)
         return {"items": rows, "total": total, "unread": unread}
-    return render_template("web/notifications.html", unread_only=unread_only, **in_transaction(db(), run))
+    return render_template("web/notifications/notifications.html", unread_only=unread_only, **in_transaction(db(), run))
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])

@@ -39,8 +39,11 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased, object_session
 
-from workflow_app.platform.organisation import BODIES
 from workflow_app.platform import clock
+from workflow_app.platform.audit import trail as audit
+from workflow_app.platform.errors import Forbidden, Invalid, NotFound
+from workflow_app.platform.identity.directory import Principal, bureau_subtree, parent_map
+from workflow_app.platform.organisation import BODIES
 from workflow_app.platform.persistence.models import (
     AuditEvent,
     Bureau,
@@ -51,9 +54,6 @@ from workflow_app.platform.persistence.models import (
     TaskRow,
     User,
 )
-from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.errors import Forbidden, Invalid, NotFound
-from workflow_app.platform.identity.directory import Principal
 
 POLICE = "police"
 #: Grant kinds a case-access row may carry.
@@ -272,7 +272,6 @@ def require_process_owner(p: Principal) -> None:
 
 def top_level_bureaus(session: Session) -> set[str]:
     """Bureaus without a parent (the city of a one-city installation)."""
-    from workflow_app.platform.identity.directory import parent_map
     return {code for code, parent in parent_map(session).items() if parent is None}
 
 
@@ -308,7 +307,6 @@ def require_admin(p: Principal) -> None:
 
 def administered_bureaus(session: Session, p: Principal) -> set[str]:
     """Bureaus whose users and groups ``p`` administers: their own and the districts below."""
-    from workflow_app.platform.identity.directory import bureau_subtree
     return bureau_subtree(session, p.bureaus_with_role("administrator"))
 
 

@@ -205,6 +205,11 @@ def logout(session: Session, session_id: int, actor: str) -> None:
         audit.record(session, actor, "auth.logout", "user", actor, after={"session": web.id})
 
 
+def csrf_token_of(session: Session, session_id: int) -> str:
+    """The CSRF token of a browser session, which its pages carry on every state-changing request."""
+    return session.get(WebSession, session_id).csrf_token
+
+
 def check_csrf(web: WebSession, supplied: str | None) -> None:
     if not supplied or not hmac.compare_digest(str(supplied).encode(), web.csrf_token.encode()):
         raise CsrfFailed("页面已过期或请求来源不可信，请刷新页面后重试", "missing or invalid CSRF token")

@@ -2,7 +2,7 @@
 
 A running clock whose reminder instant has passed tells the holders of the case's open tasks, once per due
 date; a clock past its due instant escalates the case's open tasks to the division heads and tells them.
-Each row is claimed by one worker (row lock + compare-and-set), so a reminder or escalation fires once.
+Each row is taken by one worker (row lock + compare-and-set), so a reminder or escalation fires once.
 """
 from __future__ import annotations
 
@@ -31,20 +31,20 @@ def _open_tasks(session: Session, instance_id: int) -> list[TaskRow]:
                                 .order_by(TaskRow.created_at, TaskRow.id)))
 
 
-def _claim(session: Session, row: StatutoryClockRow, column, now: datetime) -> bool:
+def _mark_once(session: Session, row: StatutoryClockRow, column, now: datetime) -> bool:
     """Compare-and-set: exactly one worker marks the clock's reminder (or escalation) as done."""
     result = session.execute(update(StatutoryClockRow).where(StatutoryClockRow.id == row.id, column.is_(None))
                              .values({column.key: now}).execution_options(synchronize_session=False))
     return result.rowcount == 1
 
 
-def _claimed_due_rows(session: Session, instant, done_marker, now, limit: int) -> list[StatutoryClockRow]:
+def _take_due_rows(session: Session, instant, done_marker, now, limit: int) -> list[StatutoryClockRow]:
     """Running clocks whose ``instant`` (reminder or due) has passed and whose ``done_marker`` is unset,
-    each claimed for this worker (row lock + compare-and-set), so a reminder or escalation fires once."""
+    each taken by this worker (row lock + compare-and-set), so a reminder or escalation fires once."""
     rows = session.scalars(select(StatutoryClockRow).where(
         StatutoryClockRow.status == "running", instant.is_not(None), instant < now, done_marker.is_(None))
         .order_by(instant).limit(limit).with_for_update(skip_locked=True)).all()
-    return [row for row in rows if _claim(session, row, done_marker, now)]
+    return [row for row in rows if _mark_once(session, row, done_marker, now)]
 
 
 def remind_due(db, limit: int = 100) -> int:
@@ -54,7 +54,7 @@ def remind_due(db, limit: int = 100) -> int:
         calendar.refresh(session)
         now = clock.now()
         done = 0
-        for row in _claimed_due_rows(session, StatutoryClockRow.remind_at, StatutoryClockRow.reminded_at, now, limit):
+        for row in _take_due_rows(session, StatutoryClockRow.remind_at, StatutoryClockRow.reminded_at, now, limit):
             if row.due_at is not None and row.due_at <= now:
                 continue  # already due (the worker was stopped, or the clock started late): escalation tells
             done += 1
@@ -77,7 +77,7 @@ def escalate_due(db, limit: int = 100) -> int:
     def run(session: Session) -> int:
         now = clock.now()
         done = 0
-        for row in _claimed_due_rows(session, StatutoryClockRow.due_at, StatutoryClockRow.escalated_at, now, limit):
+        for row in _take_due_rows(session, StatutoryClockRow.due_at, StatutoryClockRow.escalated_at, now, limit):
             done += 1
             heads: dict[str, list[str]] = {}
             for task in _open_tasks(session, row.instance_id):

@@ -14,13 +14,14 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
-from workflow_app.platform.persistence.models import TaskComment, TaskRow, User
-from workflow_app.platform.identity import access, directory as identity
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.forms import validation as forms
-from workflow_app.platform.processes import registry
 from workflow_app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from workflow_app.platform.forms import validation as forms
+from workflow_app.platform.identity import access
+from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity.directory import Principal
+from workflow_app.platform.persistence.models import ProcessVersion, TaskComment, TaskRow, User
+from workflow_app.platform.processes import registry
 from workflow_app.platform.runtime.instances import _require_open, visible_task
 
 SORTABLE = {
@@ -269,7 +270,6 @@ def _validated_draft(session: Session, row: TaskRow, data: dict) -> str:
 
 
 def task_form(session: Session, row: TaskRow) -> dict:
-    from workflow_app.platform.persistence.models import ProcessVersion
     version = session.get(ProcessVersion, row.process_version_id)
     form = registry.spec_cache.get(version).forms.get(row.form or "")
     if form is None:

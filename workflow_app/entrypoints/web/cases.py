@@ -1,0 +1,49 @@
+"""The case file (案卷): one instance's case, registration, diagram, tasks, documents, linked cases and
+timeline; the diagram's JSON (BPMN plus completed and active elements) for ``static/diagram.js``."""
+from __future__ import annotations
+
+from flask import jsonify, redirect, render_template, url_for
+
+from workflow_app.domain.cases.case_file import case_file
+from workflow_app.domain.intake import queries as intake_queries
+from workflow_app.entrypoints.api import db
+from workflow_app.entrypoints.web.common import bp, fmt_dt, principal
+from workflow_app.platform.errors import NotFound
+from workflow_app.platform.identity import access
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.runtime import history
+
+
+def _titled(documents: list[dict]) -> list[dict]:
+    """A completed task's form is listed as "task (completed at, by whom)"."""
+    for d in documents:
+        if d.get("title") is None:
+            d["title"] = f"{d['task_name']}（{fmt_dt(d['completed_at'])}，{d['completed_by']}）"
+    return documents
+
+
+@bp.route("/cases/<int:instance_id>")
+def case_page(instance_id):
+    p = principal()
+    ctx = in_transaction(db(), lambda s: case_file(s, p, instance_id))
+    ctx["documents"] = _titled(ctx["documents"])
+    return render_template("web/cases/case.html", **ctx)
+
+
+@bp.route("/cases/by-number/<path:number>")
+def case_by_number(number):
+    p = principal()
+
+    def run(s):
+        case = intake_queries.case_by_number(s, number)
+        if case is None:
+            raise NotFound("案件不存在", "no such case")
+        access.visible_instance(s, p, case.instance_id)
+        return case.instance_id
+    return redirect(url_for("web.case_page", instance_id=in_transaction(db(), run)))
+
+
+@bp.route("/cases/<int:instance_id>/diagram.json")
+def case_diagram(instance_id):
+    p = principal()
+    return jsonify(in_transaction(db(), lambda s: history.diagram(s, access.visible_instance(s, p, instance_id))))
