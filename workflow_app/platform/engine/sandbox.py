@@ -19,11 +19,13 @@ entries are all Python written by process owners. SpiffWorkflow's default enviro
 from __future__ import annotations
 
 import ast
+import importlib
 import math
 import operator
 import re
 import threading
 import types
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Callable
@@ -37,6 +39,7 @@ from RestrictedPython.Guards import (
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 
 from workflow_app.platform import clock
+from workflow_app.platform.calendar import OfficialCalendar
 
 #: CPU time (the worker process's own user + system time) one script or expression may use.
 CPU_LIMIT_SECONDS = 1.0
@@ -238,8 +241,8 @@ _BUILTINS: dict[str, Any] = {
     "IndexError": IndexError, "ZeroDivisionError": ZeroDivisionError,
 }
 
-#: Functions every diagram may call. Later modules (deadlines, routing) add theirs with `register_function`.
-_FUNCTIONS: dict[str, Callable[..., Any]] = {
+#: The sandbox's own functions: every diagram may call them, in every process.
+_BASE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "date": date,
     "datetime": clock.ClockDateTime,
     "timedelta": timedelta,
@@ -248,34 +251,99 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "parse_date": _parse_date,
     "parse_datetime": _parse_datetime,
 }
+
+
+@dataclass(frozen=True)
+class FunctionEntry:
+    """One function the bootstrap exposed to diagrams, addressed by module and qualified name so that a
+    sandbox worker process can import exactly the same function (functions never cross the process
+    boundary; lambdas could not). ``takes_calendar``: the function's first parameter is the official
+    calendar, which the evaluation supplies; diagram text calls it without that argument."""
+    name: str
+    module: str
+    qualname: str
+    takes_calendar: bool
+
+
 _FUNCTIONS_LOCK = threading.Lock()
-#: The modules that registered functions: a sandbox worker imports them to have the same functions
-#: (functions are never sent across the process boundary; lambdas could not be).
-_FUNCTION_MODULES: set[str] = {__name__}
+#: What the bootstrap registered (``entrypoints/bootstrap.py``): diagram name -> (entry, function).
+_REGISTERED: dict[str, tuple[FunctionEntry, Callable[..., Any]]] = {}
 
 
-def register_function(name: str, func: Callable[..., Any]) -> None:
+def _resolve(module: str, qualname: str) -> Any:
+    target: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def register_function(name: str, func: Callable[..., Any], *, takes_calendar: bool = False) -> None:
     """Expose ``func`` to diagram text under ``name`` (curated functions only, never modules).
 
-    Call it at import time of a module: the sandbox worker processes import the same module to get the
-    same function."""
-    if name.startswith("_") or name in FORBIDDEN_NAMES:
+    Only the bootstrap calls this. ``func`` must be importable by its module and qualified name (a
+    module-level function, not a lambda): the sandbox worker processes import it from there. Registering
+    the same function again does nothing; another function under a name already taken is refused."""
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name in FORBIDDEN_NAMES \
+            or name in _BASE_FUNCTIONS:
         raise ValueError(f"cannot expose {name!r} to diagrams")
-    module = getattr(func, "__module__", None)
+    module, qualname = getattr(func, "__module__", None), getattr(func, "__qualname__", "")
+    if not module or module == "__main__" or "<" in qualname or not qualname:
+        raise ValueError(f"{name!r}: a diagram function must be a module-level function the sandbox workers "
+                         f"can import by name, not {func!r}")
+    try:
+        importable = _resolve(module, qualname) is func
+    except (ImportError, AttributeError):
+        importable = False
+    if not importable:
+        raise ValueError(f"{name!r}: {module}.{qualname} does not name the function given")
+    entry = FunctionEntry(name, module, qualname, bool(takes_calendar))
     with _FUNCTIONS_LOCK:
-        _FUNCTIONS[name] = func
-        if module and module != "__main__":
-            _FUNCTION_MODULES.add(module)
+        existing = _REGISTERED.get(name)
+        if existing is not None and existing[0] != entry:
+            raise ValueError(f"diagram function {name!r} is already {existing[0].module}.{existing[0].qualname}")
+        _REGISTERED[name] = (entry, func)
 
 
-def function_modules() -> tuple[str, ...]:
-    """Modules a sandbox worker must import to offer every registered function."""
+def function_table() -> tuple[FunctionEntry, ...]:
+    """The registered functions by name: what a sandbox worker process installs to offer the same ones."""
     with _FUNCTIONS_LOCK:
-        return tuple(sorted(_FUNCTION_MODULES))
+        return tuple(entry for entry, _ in sorted(_REGISTERED.values(), key=lambda item: item[0].name))
 
 
-def available_functions() -> dict[str, Callable[..., Any]]:
-    return dict(_FUNCTIONS)
+def install_function_table(table: tuple[FunctionEntry, ...]) -> None:
+    """In a sandbox worker process: register the functions the parent registered, imported by name."""
+    for entry in table:
+        register_function(entry.name, _resolve(entry.module, entry.qualname), takes_calendar=entry.takes_calendar)
+
+
+def _bind(func: Callable[..., Any], calendar: OfficialCalendar) -> Callable[..., Any]:
+    # A closure, not functools.partial: a partial's public ``args`` would hand the calendar object itself
+    # to diagram text, and the closure's cells are behind an underscore name the policy refuses.
+    def bound(*args: Any, **kwargs: Any) -> Any:
+        return func(calendar, *args, **kwargs)
+    return bound
+
+
+#: The last namespace functions built (a worker evaluates many texts with the same calendar).
+_bound_cache: tuple[OfficialCalendar, tuple, dict[str, Callable[..., Any]]] | None = None
+
+
+def available_functions(calendar: OfficialCalendar) -> dict[str, Callable[..., Any]]:
+    """Every function diagram text may call, the calendar functions bound to ``calendar``."""
+    global _bound_cache
+    if not isinstance(calendar, OfficialCalendar):
+        raise TypeError(f"diagram functions need the official calendar, got {type(calendar).__name__}")
+    with _FUNCTIONS_LOCK:
+        registered = tuple(_REGISTERED.values())
+        cached = _bound_cache
+    if cached is not None and cached[0] is calendar and cached[1] == registered:
+        return cached[2]
+    functions = dict(_BASE_FUNCTIONS)
+    for entry, func in registered:
+        functions[entry.name] = _bind(func, calendar) if entry.takes_calendar else func
+    with _FUNCTIONS_LOCK:
+        _bound_cache = (calendar, registered, functions)
+    return functions
 
 
 _GUARDS = {
@@ -323,8 +391,8 @@ def _compiled(source: str, mode: str):
     return result.code
 
 
-def _namespace(context: dict, external: dict | None) -> dict:
-    namespace: dict[str, Any] = dict(_FUNCTIONS)
+def _namespace(context: dict, external: dict | None, functions: dict[str, Callable[..., Any]]) -> dict:
+    namespace: dict[str, Any] = dict(functions)
     namespace.update(external or {})
     namespace.update(context)
     # Guards last: task data can never replace them.
@@ -333,15 +401,17 @@ def _namespace(context: dict, external: dict | None) -> dict:
     return namespace
 
 
-def run_local(source: str, mode: str, context: dict, external: dict | None = None) -> Any:
-    """Run diagram text in *this* process, without resource limits.
+def run_local(source: str, mode: str, context: dict, external: dict | None, calendar: OfficialCalendar) -> Any:
+    """Run diagram text in *this* process, without resource limits; the deadline functions compute on
+    ``calendar`` (required: there is no default calendar).
 
     Only the sandbox worker process calls this (``engine/sandbox_process.py``), where the supervising parent
     and the worker's own rlimits bound CPU time and memory; the server never runs diagram text itself.
     ``eval`` returns the expression's value; ``exec`` returns the task data the script leaves behind.
     """
+    functions = available_functions(calendar)
     code = _compiled(source, mode)
-    namespace = _namespace(context, external)
+    namespace = _namespace(context, external, functions)
     try:
         if mode == "eval":
             return eval(code, namespace)  # noqa: S307 - code was compiled by RestrictedPython
@@ -353,7 +423,7 @@ def run_local(source: str, mode: str, context: dict, external: dict | None = Non
     for key, value in namespace.items():
         if key in skip or key.startswith("_"):
             continue
-        if key in _FUNCTIONS and value is _FUNCTIONS[key]:
+        if key in functions and value is functions[key]:
             continue
         if callable(value):
             continue  # functions defined by the script are not data
