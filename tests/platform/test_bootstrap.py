@@ -17,7 +17,7 @@ import pytest
 from workflow_app.entrypoints import bootstrap
 from workflow_app.platform.calendar import OfficialCalendar, load_year_data
 from workflow_app.platform.deadlines import diagram_functions
-from workflow_app.platform.engine import runner, sandbox, sandbox_process, script_environment
+from workflow_app.platform.engine import functions, runner, sandbox, sandbox_process, script_environment
 from workflow_app.platform.runtime import instances as runtime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ for module in pkgutil.walk_packages(workflow_app.__path__, "workflow_app."):
     if module.name != "workflow_app.entrypoints.wsgi":  # wsgi builds the app from the environment
         importlib.import_module(module.name)
 from workflow_app.domain.intake import numbering
-from workflow_app.platform.engine import sandbox
+from workflow_app.platform.engine import functions, sandbox
 from workflow_app.platform.runtime import instances as runtime
 if sys.argv[1:] == ["wire"]:
     from workflow_app.entrypoints import bootstrap
@@ -41,7 +41,7 @@ if sys.argv[1:] == ["wire"]:
     bootstrap.wire()
 print(json.dumps({
     "handlers": {name: f"{h.__module__}.{h.__qualname__}" for name, h in runtime.event_handlers().items()},
-    "functions": [[e.name, e.module, e.qualname, e.takes_calendar] for e in sandbox.function_table()],
+    "functions": [[e.name, e.module, e.qualname, e.takes_calendar] for e in functions.function_table()],
     "number_kinds": sorted(numbering.KINDS),
     "patterns": sorted(numbering.DEFAULT_PATTERNS),
 }))
@@ -96,9 +96,9 @@ def test_bootstrap_wires_every_handler_function_and_number_kind_once():
 
 
 def test_wiring_again_changes_nothing():
-    before = (runtime.event_handlers(), sandbox.function_table())
+    before = (runtime.event_handlers(), functions.function_table())
     bootstrap.wire()
-    assert (runtime.event_handlers(), sandbox.function_table()) == before
+    assert (runtime.event_handlers(), functions.function_table()) == before
 
 
 def test_a_second_handler_for_a_wired_message_is_refused():
@@ -110,7 +110,7 @@ def test_a_second_handler_for_a_wired_message_is_refused():
 def test_a_diagram_function_must_be_importable_by_name():
     with pytest.raises(ValueError, match="module-level"):
         sandbox.register_function("shout", lambda text: str(text).upper())
-    assert "shout" not in {entry.name for entry in sandbox.function_table()}
+    assert "shout" not in {entry.name for entry in functions.function_table()}
 
 
 def test_the_sandbox_workers_offer_the_wired_functions():

@@ -19,14 +19,10 @@ entries are all Python written by process owners. SpiffWorkflow's default enviro
 from __future__ import annotations
 
 import ast
-import importlib
 import math
 import operator
 import re
-import threading
 import types
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -38,8 +34,9 @@ from RestrictedPython.Guards import (
 )
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 
-from workflow_app.platform import clock
 from workflow_app.platform.calendar import OfficialCalendar
+from workflow_app.platform.engine import functions
+from workflow_app.platform.engine.functions import BASE_FUNCTIONS, FunctionEntry, available_functions
 
 #: CPU time (the worker process's own user + system time) one script or expression may use.
 CPU_LIMIT_SECONDS = 1.0
@@ -212,23 +209,6 @@ def _write_guard(obj: Any) -> Any:
     raise ScriptError(f"cannot modify objects of type {type(obj).__name__}")
 
 
-def _parse_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _parse_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, datetime.min.time(), clock.LOCAL_TZ)
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.LOCAL_TZ)
-
-
 _BUILTINS: dict[str, Any] = {
     "None": None, "True": True, "False": False,
     "abs": abs, "all": all, "any": any, "bool": bool, "chr": chr, "dict": dict, "divmod": divmod,
@@ -241,109 +221,21 @@ _BUILTINS: dict[str, Any] = {
     "IndexError": IndexError, "ZeroDivisionError": ZeroDivisionError,
 }
 
-#: The sandbox's own functions: every diagram may call them, in every process.
-_BASE_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "date": date,
-    "datetime": clock.ClockDateTime,
-    "timedelta": timedelta,
-    "now": lambda: clock.now().astimezone(clock.LOCAL_TZ),
-    "today": clock.today_local,
-    "parse_date": _parse_date,
-    "parse_datetime": _parse_datetime,
-}
-
-
-@dataclass(frozen=True)
-class FunctionEntry:
-    """One function the bootstrap exposed to diagrams, addressed by module and qualified name so that a
-    sandbox worker process can import exactly the same function (functions never cross the process
-    boundary; lambdas could not). ``takes_calendar``: the function's first parameter is the official
-    calendar, which the evaluation supplies; diagram text calls it without that argument."""
-    name: str
-    module: str
-    qualname: str
-    takes_calendar: bool
-
-
-_FUNCTIONS_LOCK = threading.Lock()
-#: What the bootstrap registered (``entrypoints/bootstrap.py``): diagram name -> (entry, function).
-_REGISTERED: dict[str, tuple[FunctionEntry, Callable[..., Any]]] = {}
-
-
-def _resolve(module: str, qualname: str) -> Any:
-    target: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        target = getattr(target, part)
-    return target
-
-
 def register_function(name: str, func: Callable[..., Any], *, takes_calendar: bool = False) -> None:
-    """Expose ``func`` to diagram text under ``name`` (curated functions only, never modules).
-
-    Only the bootstrap calls this. ``func`` must be importable by its module and qualified name (a
-    module-level function, not a lambda): the sandbox worker processes import it from there. Registering
-    the same function again does nothing; another function under a name already taken is refused."""
+    """Expose ``func`` to diagram text under ``name`` (curated functions only, never modules): the name
+    passes the sandbox's policy, then goes into the function table (``engine/functions.py``). Only the
+    bootstrap calls this; the same function again does nothing, another one under a taken name is refused."""
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name in FORBIDDEN_NAMES \
-            or name in _BASE_FUNCTIONS:
+            or name in BASE_FUNCTIONS:
         raise ValueError(f"cannot expose {name!r} to diagrams")
-    module, qualname = getattr(func, "__module__", None), getattr(func, "__qualname__", "")
-    if not module or module == "__main__" or "<" in qualname or not qualname:
-        raise ValueError(f"{name!r}: a diagram function must be a module-level function the sandbox workers "
-                         f"can import by name, not {func!r}")
-    try:
-        importable = _resolve(module, qualname) is func
-    except (ImportError, AttributeError):
-        importable = False
-    if not importable:
-        raise ValueError(f"{name!r}: {module}.{qualname} does not name the function given")
-    entry = FunctionEntry(name, module, qualname, bool(takes_calendar))
-    with _FUNCTIONS_LOCK:
-        existing = _REGISTERED.get(name)
-        if existing is not None and existing[0] != entry:
-            raise ValueError(f"diagram function {name!r} is already {existing[0].module}.{existing[0].qualname}")
-        _REGISTERED[name] = (entry, func)
-
-
-def function_table() -> tuple[FunctionEntry, ...]:
-    """The registered functions by name: what a sandbox worker process installs to offer the same ones."""
-    with _FUNCTIONS_LOCK:
-        return tuple(entry for entry, _ in sorted(_REGISTERED.values(), key=lambda item: item[0].name))
+    functions.register(name, func, takes_calendar=takes_calendar)
 
 
 def install_function_table(table: tuple[FunctionEntry, ...]) -> None:
     """In a sandbox worker process: register the functions the parent registered, imported by name."""
     for entry in table:
-        register_function(entry.name, _resolve(entry.module, entry.qualname), takes_calendar=entry.takes_calendar)
-
-
-def _bind(func: Callable[..., Any], calendar: OfficialCalendar) -> Callable[..., Any]:
-    # A closure, not functools.partial: a partial's public ``args`` would hand the calendar object itself
-    # to diagram text, and the closure's cells are behind an underscore name the policy refuses.
-    def bound(*args: Any, **kwargs: Any) -> Any:
-        return func(calendar, *args, **kwargs)
-    return bound
-
-
-#: The last namespace functions built (a worker evaluates many texts with the same calendar).
-_bound_cache: tuple[OfficialCalendar, tuple, dict[str, Callable[..., Any]]] | None = None
-
-
-def available_functions(calendar: OfficialCalendar) -> dict[str, Callable[..., Any]]:
-    """Every function diagram text may call, the calendar functions bound to ``calendar``."""
-    global _bound_cache
-    if not isinstance(calendar, OfficialCalendar):
-        raise TypeError(f"diagram functions need the official calendar, got {type(calendar).__name__}")
-    with _FUNCTIONS_LOCK:
-        registered = tuple(_REGISTERED.values())
-        cached = _bound_cache
-    if cached is not None and cached[0] is calendar and cached[1] == registered:
-        return cached[2]
-    functions = dict(_BASE_FUNCTIONS)
-    for entry, func in registered:
-        functions[entry.name] = _bind(func, calendar) if entry.takes_calendar else func
-    with _FUNCTIONS_LOCK:
-        _bound_cache = (calendar, registered, functions)
-    return functions
+        register_function(entry.name, functions.resolve(entry.module, entry.qualname),
+                          takes_calendar=entry.takes_calendar)
 
 
 _GUARDS = {

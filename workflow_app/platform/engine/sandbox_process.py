@@ -23,7 +23,7 @@ knows only the vocabulary's classes (and exception classes for errors). What the
 data, the application clock's ``now``, when it changed the official calendar of the step, and the table of
 diagram functions (names of module-level functions, never functions) — is its own data.
 
-Functions: the parent's bootstrap registered the diagram functions (``sandbox.function_table``); the fork
+Functions: the parent's bootstrap registered the diagram functions (``functions.function_table``); the fork
 server and every worker install the same table, importing each function by module and qualified name, and
 the worker offers them bound to the calendar the parent sent with the evaluation.
 
@@ -59,7 +59,7 @@ from zoneinfo import ZoneInfo
 
 from workflow_app.platform import clock
 from workflow_app.platform.calendar import OfficialCalendar
-from workflow_app.platform.engine import sandbox, task_data
+from workflow_app.platform.engine import functions, sandbox, task_data
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +294,7 @@ class _ForkServer:
     imported the sandbox and installed the diagram functions once and forks a worker on request — a worker
     starts in milliseconds, with nothing of the server's threads, locks, sockets or data in it.
 
-    Protocol on a Unix socket: the parent sends the pickled function table (``sandbox.function_table``);
+    Protocol on a Unix socket: the parent sends the pickled function table (``functions.function_table``);
     the fork server installs it, forks, and answers with the worker's pid and (SCM_RIGHTS) the parent's end
     of a new socket pair.
     """
@@ -312,13 +312,13 @@ class _ForkServer:
         package_root = str(Path(__file__).resolve().parents[3])  # the folder holding workflow_app/
         self._process = subprocess.Popen(
             [sys.executable, "-c", code, json.dumps([package_root]), str(theirs.fileno()),
-             _table_argument(sandbox.function_table())],
+             _table_argument(functions.function_table())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True)
         theirs.close()
         ours.settimeout(START_SECONDS)
         self._sock = ours
 
-    def fork(self, table: tuple[sandbox.FunctionEntry, ...]) -> tuple[int, int]:
+    def fork(self, table: tuple[functions.FunctionEntry, ...]) -> tuple[int, int]:
         with self._lock:
             if os.getpid() != self._pid:  # a forked copy of the parent must not share the fork server
                 self._sock, self._process, self._pid = None, None, os.getpid()
@@ -412,7 +412,7 @@ def _kill_pid(pid: int, pidfd: int | None) -> None:
 
 class _Worker:
     def __init__(self):
-        table = sandbox.function_table()
+        table = functions.function_table()
         self.pid, fd = _FORK_SERVER.fork(table)
         self.conn = Connection(fd)
         self.pidfd: int | None = None
@@ -441,7 +441,7 @@ class _Worker:
 
     def sync_functions(self) -> None:
         """Functions registered after this worker started (a late bootstrap, a test) are installed in it."""
-        missing = [entry for entry in sandbox.function_table() if entry not in self.functions]
+        missing = [entry for entry in functions.function_table() if entry not in self.functions]
         if missing:
             self.conn.send_bytes(_dumps(("functions", _plain_table(missing))))
             self._wait_ready()
@@ -598,8 +598,8 @@ def _plain_table(table) -> tuple[tuple[str, str, str, bool], ...]:
     return tuple((e.name, e.module, e.qualname, e.takes_calendar) for e in table)
 
 
-def _entries(plain) -> tuple[sandbox.FunctionEntry, ...]:
-    return tuple(sandbox.FunctionEntry(str(name), str(module), str(qualname), bool(takes_calendar))
+def _entries(plain) -> tuple[functions.FunctionEntry, ...]:
+    return tuple(functions.FunctionEntry(str(name), str(module), str(qualname), bool(takes_calendar))
                  for name, module, qualname, takes_calendar in plain)
 
 
