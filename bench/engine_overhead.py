@@ -43,8 +43,10 @@ def _plain_engine(with_functions: bool):
     if not with_functions:
         return PythonScriptEngine()
     # Library diagrams call the curated deadline functions in scripts: give the plain engine the same names.
+    from workflow_app.platform.calendar import OfficialCalendar
     from workflow_app.platform.engine import sandbox
-    return PythonScriptEngine(environment=TaskDataEnvironment(dict(sandbox.available_functions())))
+    calendar = OfficialCalendar.builtin().provisional()
+    return PythonScriptEngine(environment=TaskDataEnvironment(dict(sandbox.available_functions(calendar))))
 
 
 def raw_case(spec, subs, engine) -> float:
@@ -63,16 +65,18 @@ def raw_case(spec, subs, engine) -> float:
 
 
 def sandboxed_case(loaded, serialize: bool) -> float:
+    from workflow_app.platform.calendar import OfficialCalendar
     from workflow_app.platform.engine import runner, serialization
+    calendar = OfficialCalendar.builtin().provisional()
     t0 = time.perf_counter()
-    wf = runner.new_workflow(loaded.spec, loaded.subprocess_specs)
+    wf = runner.new_workflow(loaded.spec, loaded.subprocess_specs, calendar)
     wf.task_tree.data.update(START_VARS)
     wf.task_tree.data.update({"business_key": "X", "jurisdiction": "zz-jinshui"})
     runner.run_engine(wf, runner.StepLog())
     shot = runner.snapshot(wf)
     if serialize:
         state = serialization.dump_state(wf)
-        wf = serialization.load_state(state, loaded.spec, loaded.subprocess_specs, runner.script_engine())
+        wf = serialization.load_state(state, loaded.spec, loaded.subprocess_specs, runner.script_engine(calendar))
     task = runner.find_ready_task(wf, shot.ready[0].id)
     runner.complete_task(wf, task, dict(ACCEPT_DATA), runner.StepLog())
     runner.snapshot(wf)

@@ -39,6 +39,7 @@ def _complete(db, principal, instance_id, n: int) -> float:
 
 def _decompose(db, instance_id, repeats: int = 5) -> dict:
     """Time the engine-side parts of one completion on the stored state, in memory."""
+    from workflow_app.platform.calendar import OfficialCalendar
     from workflow_app.platform.engine import runner, serialization
     from workflow_app.platform.persistence.models import ProcessInstance, ProcessVersion
     from workflow_app.platform.processes import registry
@@ -52,7 +53,8 @@ def _decompose(db, instance_id, repeats: int = 5) -> dict:
     tasks = 0
     for _ in range(repeats):
         t0 = time.perf_counter()
-        wf = serialization.load_state(state, loaded.spec, loaded.subprocess_specs, runner.script_engine())
+        wf = serialization.load_state(state, loaded.spec, loaded.subprocess_specs,
+                                      runner.script_engine(OfficialCalendar.builtin().provisional()))
         t1 = time.perf_counter()
         shot = runner.snapshot(wf)
         task = runner.find_ready_task(wf, shot.ready[0].id)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from workflow_app.entrypoints.app import create_app
-from workflow_app.entrypoints import demo
+from workflow_app.entrypoints import bootstrap, demo
 from workflow_app.entrypoints.config import Settings
 from workflow_app.platform.clock import CHINA_TZ
 from workflow_app.platform.persistence.models import Base
@@ -129,6 +129,13 @@ class ApiClient:
 #: samples' complaints were received). Time is an input: no test reads the machine's clock, so the suite
 #: passes on any date and under ``faketime`` (.ci/run checks both).
 FIXED_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA_TZ)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wired():
+    """The application wired as create_app and the worker wire it (message handlers, diagram functions,
+    number kinds): tests that call services, the engine or the sandbox without an app need it too."""
+    bootstrap.wire()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -413,15 +413,15 @@ def test_regional_override_changes_working_days(frozen, as_user, db):
     r = as_user("admin").post("/api/calendar/years", json=region)
     assert r.status_code == 201 and r.json["region"] == "zz-jinshui"
     from datetime import date
-    from workflow_app.platform.engine import diagram_functions
+    from workflow_app.platform.deadlines import diagram_functions
     from workflow_app.platform.deadlines import calendar_years as calendar
     with db.transaction() as s:
-        calendar.refresh(s, force=True)
+        cal = calendar.current(s, force=True)
     # Nationally 26 Jan (adjusted Sunday) and 27 Jan are working days before the Spring Festival;
     # the region's local holiday on 27 Jan pushes the 2nd working day past the festival.
-    assert diagram_functions.working_days_after("2025-01-24", 2) == date(2025, 1, 27)
-    assert diagram_functions.working_days_after("2025-01-24", 2, region="zz-jinshui") == date(2025, 2, 5)
-    assert diagram_functions.is_working_day("2025-01-27") and not diagram_functions.is_working_day("2025-01-27", "zz-jinshui")
+    assert diagram_functions.working_days_after(cal, "2025-01-24", 2) == date(2025, 1, 27)
+    assert diagram_functions.working_days_after(cal, "2025-01-24", 2, region="zz-jinshui") == date(2025, 2, 5)
+    assert diagram_functions.is_working_day(cal, "2025-01-27") and not diagram_functions.is_working_day(cal, "2025-01-27", "zz-jinshui")
 
 
 REQUESTER = process(

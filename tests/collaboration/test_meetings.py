@@ -11,6 +11,7 @@ from tests.collaboration.test_hearings import hearing_request
 from tests.collaboration.test_police import begin, do
 from tests.collaboration.test_transfers import package, request
 from workflow_app.platform import clock
+from workflow_app.platform.calendar import OfficialCalendar
 from workflow_app.domain.collaboration import meetings
 from workflow_app.domain.collaboration.models import LiaisonMeeting, MeetingSchedule, MeetingScheduleRun
 from workflow_app.platform.persistence.models import ProcessInstance
@@ -120,9 +121,10 @@ def test_quarterly_schedule_starts_one_meeting_per_quarter(users, db):
 
 
 def test_first_working_day_of_each_quarter():
-    assert meetings.first_working_day_of_quarter(2026, 1) == date(2026, 1, 4)  # 1-3 Jan New Year, 4 Jan adjusted
-    assert meetings.first_working_day_of_quarter(2026, 2) == date(2026, 4, 1)
-    assert meetings.first_working_day_of_quarter(2026, 4) == date(2026, 10, 8)
+    cal = OfficialCalendar.builtin().provisional()  # the calendar an empty database computes with
+    assert meetings.first_working_day_of_quarter(cal, 2026, 1) == date(2026, 1, 4)  # 1-3 Jan New Year, 4 Jan adjusted
+    assert meetings.first_working_day_of_quarter(cal, 2026, 2) == date(2026, 4, 1)
+    assert meetings.first_working_day_of_quarter(cal, 2026, 4) == date(2026, 10, 8)
     assert meetings.period_label(date(2026, 11, 20)) == "2026Q4"
 
 

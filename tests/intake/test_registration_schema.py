@@ -52,7 +52,7 @@ def errors(data) -> dict[str, str]:
 def test_a_valid_registration_loads_normalised():
     reg = loaded(registration(complainant={"name": " 张三 "}, employer={"uscc": uscc(1).lower()}))
     assert (reg.kind, reg.channel, reg.complainant_name, reg.employer_uscc) == ("complaint", "window", "张三", uscc(1))
-    assert reg.received_at == datetime(2026, 11, 20, 9, 0, tzinfo=clock.LOCAL_TZ)
+    assert reg.received_at == datetime(2026, 11, 20, 9, 0, tzinfo=clock.CHINA_TZ)
     assert [(c.code, c.label, c.amount, c.months_unpaid) for c in reg.claims] == [
         ("wage_arrears", "拖欠工资", Decimal("5000"), 1)]
 
@@ -75,7 +75,7 @@ def test_a_claim_takes_the_registrations_proceedings_and_end_date_unless_it_has_
 def test_a_missing_receipt_time_is_now_and_a_naive_one_is_local():
     assert loaded(registration(received_at=None)).received_at == NOW
     assert loaded(registration(received_at="2026-11-20T08:00:00")).received_at == datetime(
-        2026, 11, 20, 8, 0, tzinfo=clock.LOCAL_TZ)
+        2026, 11, 20, 8, 0, tzinfo=clock.CHINA_TZ)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.intake.helpers import claim, registration
 from workflow_app.platform import clock
+from workflow_app.platform.calendar import OfficialCalendar
 from workflow_app.platform.engine import library, runner
 from workflow_app.domain.intake import catalog as catalog_mod
 from workflow_app.domain.intake import registration as reg_service
@@ -33,7 +34,7 @@ def build(overrides: dict[str, str] | None = None):
     files = registry.library_files([ROOT / "bpmn", ROOT / "forms"])
     for name, text in (overrides or {}).items():
         files[name] = text.encode("utf-8")
-    bundle = library.build_library(files, runner.script_engine).processes["intake_triage"]
+    bundle = library.build_library(files, runner.build_only_script_engine).processes["intake_triage"]
     dmn = {name: content.decode("utf-8") for name, content in bundle.dmn_files.items()}
     catalog = catalog_mod.parse(SimpleNamespace(files_json=json.dumps({"dmn": dmn}), version=1))
     return bundle, catalog
@@ -63,7 +64,7 @@ def variables_for(data: dict, catalog) -> dict:
 
 def run(bundle, variables: dict) -> Outcome:
     from SpiffWorkflow.util.task import TaskState
-    workflow = runner.new_workflow(bundle.spec, bundle.subprocess_specs)
+    workflow = runner.new_workflow(bundle.spec, bundle.subprocess_specs, OfficialCalendar.builtin().provisional())
     workflow.task_tree.data.update(variables)
     runner.run_engine(workflow)
     events = [e for e in workflow.get_events() if e.event_definition.name == "intake_routed"]

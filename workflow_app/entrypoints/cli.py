@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from workflow_app.entrypoints.app import create_app
+from workflow_app.entrypoints.app import create_app, open_database
 from workflow_app.entrypoints.config import InsecureConfiguration, Settings
 from workflow_app.platform.persistence.database import Database
 from workflow_app.platform.errors import DomainError
@@ -110,8 +110,9 @@ def cmd_token_revoke(args, settings):
 
 def cmd_worker(args, settings):
     from workflow_app.entrypoints.worker import Worker
-    app = create_app(settings)  # imports every module that registers event handlers
-    worker = Worker(app.extensions["caseflow.db"], batch=args.batch, poll_seconds=args.poll)
+    settings.check()
+    # The worker starts like the app (same database checks) but builds no Flask app; it wires itself.
+    worker = Worker(open_database(settings), batch=args.batch, poll_seconds=args.poll)
     if args.once:
         print(f"work done: {worker.run_until_idle()}")
         return

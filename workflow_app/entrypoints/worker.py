@@ -4,14 +4,17 @@ statutory clocks.
 
 Run as ``caseflow worker`` (any number side by side on PostgreSQL), or inside the server process for the
 SQLite demo. Timers that fell due while everything was stopped fire on the first pass after start.
+A worker wires the application itself (``bootstrap.wire``): it needs the message handlers and the
+diagram functions, never the Flask app.
 """
 from __future__ import annotations
 
 import logging
 import threading
 
+from workflow_app.domain.collaboration import meetings
+from workflow_app.entrypoints import bootstrap
 from workflow_app.platform.persistence.database import Database
-from workflow_app.platform.deadlines import calendar_years as calendar, statutory_clocks as clocks
 from workflow_app.platform.messaging import outbox as messaging
 from workflow_app.platform.jobs import clock_alerts, timers
 
@@ -20,6 +23,7 @@ log = logging.getLogger(__name__)
 
 class Worker:
     def __init__(self, db: Database, batch: int = 50, poll_seconds: float = 1.0):
+        bootstrap.wire()
         self.db = db
         self.batch = batch
         self.poll_seconds = poll_seconds
@@ -28,7 +32,6 @@ class Worker:
     def run_once(self) -> int:
         """One pass; returns how much work it did (0: nothing was due)."""
         with self.db.transaction() as session:
-            calendar.refresh(session)
             recompute_ids = timers.pending_recomputes(session, self.batch)
         # Provisional dates are recomputed first, so that a timer whose year is now loaded fires on its
         # real date rather than its provisional one (docs/deadlines.md "Years without calendar data").
@@ -41,8 +44,7 @@ class Worker:
         escalated = timers.escalate_overdue(self.db)
         # Reminders and escalation of the statutory clocks (docs/deadlines.md).
         clock_work = clock_alerts.remind_due(self.db) + clock_alerts.escalate_due(self.db)
-        from workflow_app.domain.collaboration import meetings  # quarterly liaison meetings (docs/collaboration.md)
-        scheduled = meetings.run_due(self.db)
+        scheduled = meetings.run_due(self.db)  # quarterly liaison meetings (docs/collaboration.md)
         if recomputed or fired or delivered or escalated or clock_work or scheduled:
             log.info("worker: %d instances recomputed, timers fired in %d instances, %d messages delivered, "
                      "%d tasks escalated, %d clock reminders/escalations, %d scheduled meetings started",

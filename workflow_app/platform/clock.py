@@ -19,8 +19,6 @@ from zoneinfo import ZoneInfo
 #: zone is named.
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
-#: The former name of :data:`CHINA_TZ`, kept while modules that other issue-12 changes rewrite still use it.
-LOCAL_TZ = CHINA_TZ
 
 _BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

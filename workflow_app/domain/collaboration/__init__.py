@@ -1,10 +1,6 @@
 """Inter-agency collaboration (docs/collaboration.md).
 
-Importing the package registers its number kinds with the intake numbering service and the synchronous
-message handlers of its diagrams (``transfer_event``, ``hearing_event``, ``meeting_event``).
+Importing the package registers nothing: the bootstrap (``entrypoints/bootstrap.py``) wires its number
+kinds into the intake numbering service and the synchronous message handlers of its diagrams
+(``transfer_event``, ``hearing_event``, ``meeting_event``, ``intake_room_decided``).
 """
-from workflow_app.domain.collaboration import common
-
-common.register_number_kinds()
-
-from workflow_app.domain.collaboration import transfers, police, ledgers, hearings, meetings, emergencies  # noqa: E402,F401  (handlers register)

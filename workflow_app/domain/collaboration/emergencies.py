@@ -15,14 +15,13 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
 from workflow_app.platform.calendar.official_calendar import UnknownYearError
-from workflow_app.platform.engine import diagram_functions
 from workflow_app.domain.intake.queries import visible_case
 from workflow_app.domain.intake.models import Case
 from workflow_app.domain.collaboration.models import InterAgencyTransfer, SupervisedCase
 from workflow_app.platform.persistence.models import ProcessInstance, TaskRow
 from workflow_app.platform.identity import access
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.deadlines import calendar_years as calendar
+from workflow_app.platform.deadlines import calendar_years, diagram_functions
 from workflow_app.platform.errors import Conflict, Forbidden, NotFound
 from workflow_app.platform.identity.directory import Principal
 from workflow_app.domain.collaboration import common, meetings, transfers
@@ -81,9 +80,8 @@ def supervise(session: Session, principal: Principal, case_id: int, data: dict) 
     reason = str(data.get("reason") or "").strip()
     if not 2 <= len(reason) <= 2000:
         raise invalid("reason", "督办事由应为2至2000字")
-    calendar.refresh(session)
     try:
-        due = common.parse_instant(diagram_functions.due_at(rule, clock.now()))
+        due = common.parse_instant(diagram_functions.due_at(calendar_years.current(session), rule, clock.now()))
     except UnknownYearError as exc:
         raise invalid("deadline_rule", f"无法计算督办期限：{exc}") from None
     except Exception:

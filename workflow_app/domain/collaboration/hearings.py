@@ -234,6 +234,3 @@ def on_room_decided(session: Session, instance: ProcessInstance, payload: dict, 
                  after={"reason": request.reason, "claims": request.claim_codes, "hearing": hearing.number,
                         "hearing_instance_id": hearing.instance_id})
 
-
-runtime.register_event_handler("hearing_event", on_event)
-runtime.register_event_handler("intake_room_decided", on_room_decided)

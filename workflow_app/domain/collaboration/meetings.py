@@ -32,8 +32,9 @@ from workflow_app.domain.intake.models import Case, Complaint, JointHearingReque
 from workflow_app.domain.vocabulary import TRANSFER_STATUS_LABELS
 from workflow_app.platform import clock
 from workflow_app.platform.audit import trail as audit
+from workflow_app.platform.calendar import OfficialCalendar
 from workflow_app.platform.calendar.official_calendar import UnknownYearError
-from workflow_app.platform.engine import diagram_functions, sandbox
+from workflow_app.platform.deadlines import calendar_years, diagram_functions
 from workflow_app.platform.errors import Forbidden, Invalid, NotFound, ProcessFailed
 from workflow_app.platform.identifiers import masking
 from workflow_app.platform.identity import access
@@ -63,35 +64,38 @@ def period_label(day: date) -> str:
     return f"{year}Q{q}"
 
 
-def first_working_day_of_quarter(year: int, q: int) -> date:
+def first_working_day_of_quarter(calendar: OfficialCalendar, year: int, q: int) -> date:
     first = date(year, 3 * (q - 1) + 1, 1)
-    return diagram_functions.working_days_after(first - timedelta(days=1), 1)
+    return diagram_functions.working_days_after(calendar, first - timedelta(days=1), 1)
 
 
-def meeting_start(year: int, q: int) -> datetime:
+def first_working_day_of_quarter_of(calendar: OfficialCalendar, day) -> date:
+    """The diagram function ``first_working_day_of_quarter(day)``: the first working day of ``day``'s quarter."""
+    value = diagram_functions.as_day(day)
+    local = value.astimezone(clock.CHINA_TZ).date() if isinstance(value, datetime) else value
+    return first_working_day_of_quarter(calendar, *quarter_of(local))
+
+
+def meeting_start(calendar: OfficialCalendar, year: int, q: int) -> datetime:
     """09:00 on the quarter's first working day; when the calendar has no data for that year yet, 00:00 on
     the quarter's first day (provisional: the worker recomputes it when it comes, see :func:`_fire`)."""
     try:
-        return datetime.combine(first_working_day_of_quarter(year, q), MEETING_TIME, clock.CHINA_TZ)
+        return datetime.combine(first_working_day_of_quarter(calendar, year, q), MEETING_TIME, clock.CHINA_TZ)
     except UnknownYearError:
         return datetime.combine(date(year, 3 * (q - 1) + 1, 1), time.min, clock.CHINA_TZ)
 
 
-def next_meeting_at(after: datetime) -> datetime:
+def next_meeting_at(calendar: OfficialCalendar, after: datetime) -> datetime:
     """The next quarterly start after ``after``: this quarter's if still ahead, else the next quarter's."""
     local = after.astimezone(clock.CHINA_TZ)
     year, q = quarter_of(local.date())
     for _ in range(2):
-        moment = meeting_start(year, q)
+        moment = meeting_start(calendar, year, q)
         if moment > local:
             return moment
         year, q = (year + 1, 1) if q == 4 else (year, q + 1)
     raise AssertionError("unreachable")
 
-
-sandbox.register_function("first_working_day_of_quarter", lambda day: first_working_day_of_quarter(
-    *quarter_of(diagram_functions._day(day) if not isinstance(diagram_functions._day(day), datetime)
-                else diagram_functions._day(day).astimezone(clock.CHINA_TZ).date())))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -284,13 +288,14 @@ def set_schedule(session: Session, principal: Principal, bureau: str, active: bo
     if not common.bureau_exists(session, bureau):
         raise NotFound("辖区不存在", f"bureau {bureau} not found")
     row = session.scalar(select(MeetingSchedule).where(MeetingSchedule.bureau == bureau))
+    calendar = calendar_years.current(session)
     if row is None:
-        row = MeetingSchedule(bureau=bureau, process_key="liaison_meeting", next_due_at=next_meeting_at(clock.now()),
-                              active=active)
+        row = MeetingSchedule(bureau=bureau, process_key="liaison_meeting",
+                              next_due_at=next_meeting_at(calendar, clock.now()), active=active)
         session.add(row)
     else:
         if active and not row.active:
-            row.next_due_at = next_meeting_at(clock.now())
+            row.next_due_at = next_meeting_at(calendar, clock.now())
         row.active = active
     session.flush()
     audit.record(session, principal.username, "meeting.schedule", "meeting_schedule", row.id,
@@ -322,8 +327,10 @@ def _fire(db: Database, schedule_id: int) -> bool:
             return False
         today = now.astimezone(clock.CHINA_TZ).date()
         period = period_label(today)
+        calendar = calendar_years.current(session)
         # a provisional start (calendar year loaded later) becomes the real one: 09:00, first working day
-        real = datetime.combine(first_working_day_of_quarter(*quarter_of(today)), MEETING_TIME, clock.CHINA_TZ)
+        real = datetime.combine(first_working_day_of_quarter(calendar, *quarter_of(today)), MEETING_TIME,
+                                clock.CHINA_TZ)
         if now < real:
             schedule.next_due_at = real
             return False
@@ -339,7 +346,7 @@ def _fire(db: Database, schedule_id: int) -> bool:
             session.scalar(select(MeetingScheduleRun).where(MeetingScheduleRun.schedule_id == schedule.id,
                                                            MeetingScheduleRun.period == period)).meeting_id = meeting.id
             started = True
-        schedule.next_due_at = next_meeting_at(max(now, schedule.next_due_at))
+        schedule.next_due_at = next_meeting_at(calendar, max(now, schedule.next_due_at))
         return started
     try:
         return in_transaction(db, run)
@@ -347,5 +354,3 @@ def _fire(db: Database, schedule_id: int) -> bool:
         logging.getLogger(__name__).exception("starting the liaison meeting of schedule %s failed", schedule_id)
         return False
 
-
-runtime.register_event_handler("meeting_event", on_event)

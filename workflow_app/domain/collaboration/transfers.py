@@ -217,5 +217,3 @@ def open_receiving_case(session: Session, principal: Principal, row: InterAgency
                                              "jurisdiction": row.to_bureau, "materials": list(row.materials)})
     return new_case
 
-
-runtime.register_event_handler("transfer_event", on_transfer_event)

@@ -73,7 +73,7 @@ def register(session: Session, principal: Principal, data: Any) -> Complaint:
     now = clock.now()
     reg = registration_schema.load(data, catalog=catalog, bureaus=bureaus, window=window, parents=parents, now=now)
 
-    number = numbering.allocate(session, "complaint", window, now.astimezone(clock.LOCAL_TZ).year)
+    number = numbering.allocate(session, "complaint", window, now.astimezone(clock.CHINA_TZ).year)
     complaint = Complaint(
         number=number, kind=reg.kind, channel=reg.channel, source_department=reg.source_department,
         received_at=reg.received_at, registered_at=now, registered_by=principal.username, window_bureau=window,
@@ -121,7 +121,7 @@ def register(session: Session, principal: Principal, data: Any) -> Complaint:
 def triage_variables(complaint: Complaint, claims: list[ComplaintClaim], reg: Registration,
                      parents: dict[str, str | None]) -> dict:
     """What the triage diagram and its decision tables read (see bpmn/intake_triage.bpmn)."""
-    received_local = reg.received_at.astimezone(clock.LOCAL_TZ)
+    received_local = reg.received_at.astimezone(clock.CHINA_TZ)
     return {
         "complaint_id": complaint.id, "complaint_number": complaint.number, "kind": reg.kind, "channel": reg.channel,
         "received_at": received_local.isoformat(), "received_on": received_local.date().isoformat(),

@@ -35,7 +35,7 @@ class RegistrationFacts:
 
     @property
     def today(self) -> date:
-        return self.now.astimezone(clock.LOCAL_TZ).date()
+        return self.now.astimezone(clock.CHINA_TZ).date()
 
 
 def current_facts() -> RegistrationFacts:
@@ -51,11 +51,11 @@ def receipt_time(value: Any, now: datetime) -> datetime:
     if not isinstance(value, str):
         raise ValidationError("接收时间不是有效的日期时间")
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = clock.parse_day_or_instant(value)  # the one parser (docs/deadlines.md)
     except ValueError:
         raise ValidationError("接收时间不是有效的日期时间（如 2026-11-20T09:30:00+08:00）") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=clock.LOCAL_TZ)
+    if not isinstance(parsed, datetime):
+        parsed = clock.start_of_day(parsed)  # a bare date: received at the start of that day
     if parsed > now:
         raise ValidationError("接收时间不能晚于当前时间")
     if parsed < now - RECEIPT_HISTORY:

@@ -89,7 +89,7 @@ class Registration:
 
     @property
     def received_on(self) -> date:
-        return self.received_at.astimezone(clock.LOCAL_TZ).date()
+        return self.received_at.astimezone(clock.CHINA_TZ).date()
 
 
 PROCEEDINGS_LABEL = "是否已在调解、仲裁或诉讼中"
@@ -326,7 +326,7 @@ def load(data: Any, *, catalog: catalog_mod.Catalog, bureaus: Mapping[str, Any],
     except ValidationError:
         received_at = now  # reported by the received_at field; the other dates are checked against today
     facts = RegistrationFacts(catalog=catalog, bureaus=bureaus, window=window, parents=parents, now=now,
-                              received_on=received_at.astimezone(clock.LOCAL_TZ).date())
+                              received_on=received_at.astimezone(clock.CHINA_TZ).date())
     schema = RegistrationSchema()
     with Context(facts):
         try:

@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 
 from workflow_app.domain.vocabulary import BODY_PROCESSES, ROUTE_LABELS
 from workflow_app.platform import clock
-from workflow_app.platform.engine import sandbox
 from workflow_app.domain.intake.models import (
     Case,
     Complaint,
@@ -63,8 +62,6 @@ def years_after(day: Any, n: int) -> date:
     except ValueError:
         return date(year, day.month, 28)
 
-
-sandbox.register_function("years_after", years_after)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -287,6 +284,3 @@ def claim_routes(items, claims: dict, bodies, field: str, where: str, title: str
                       errors={field: "；".join(problems)})
     return chosen
 
-
-runtime.register_event_handler("intake_routed", on_routed)
-runtime.register_event_handler("intake_room_decided", on_room_decided)

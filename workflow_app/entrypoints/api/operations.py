@@ -96,8 +96,7 @@ def load_year():
         raise Invalid("请以JSON提交日历数据", "body must be a JSON calendar document", errors={"document": "不是JSON"})
 
     def run(s):
-        row = calendar.load(s, document, principal.username)
-        calendar.refresh(s, force=True)
+        row = calendar.load(s, document, principal.username)  # this process computes with it at once
         return {"year": row.year, "region": row.region, "version": row.version, "source": row.source,
                 "loaded_at": row.loaded_at, "loaded_by": row.loaded_by}
     result = in_transaction(db(), run)

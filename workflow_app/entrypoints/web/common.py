@@ -48,7 +48,7 @@ def fmt_dt(value) -> str:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(clock.CHINA_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def fmt_date(value) -> str:
@@ -56,7 +56,7 @@ def fmt_date(value) -> str:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d") if isinstance(value, datetime) else str(value)
+    return value.astimezone(clock.CHINA_TZ).strftime("%Y-%m-%d") if isinstance(value, datetime) else str(value)
 
 
 @bp.app_context_processor

@@ -71,7 +71,7 @@ def _task_filter(params: dict, p) -> TaskFilter:
     if params.get("due_before"):
         try:
             day = datetime.strptime(params["due_before"], "%Y-%m-%d").date()
-            f.due_before = datetime.combine(day, time(23, 59, 59), tzinfo=clock.LOCAL_TZ)
+            f.due_before = datetime.combine(day, time(23, 59, 59), tzinfo=clock.CHINA_TZ)
         except ValueError:
             raise Invalid("到期日期格式不正确", "bad due_before", errors={"due_before": "日期格式应为 YYYY-MM-DD"})
     return f

@@ -98,7 +98,7 @@ def _reg_context(session, p, values: dict | None = None, errors: dict | None = N
     return {"catalog": catalog_mod.load(session).as_dict(),
             "districts": intake_queries.registration_districts(session, windows), "windows": windows,
             "v": values or {}, "errors": errors or {},
-            "now": clock.now().astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")}
+            "now": clock.now().astimezone(clock.CHINA_TZ).strftime("%Y-%m-%dT%H:%M")}
 
 
 @bp.route("/intake/register", methods=["GET", "POST"])

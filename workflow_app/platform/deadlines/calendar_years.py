@@ -6,6 +6,9 @@ The application computes with the *provisional* calendar: a date in a year witho
 weekends-only and every stored due date that crosses such a year is flagged ``due_provisional`` (暂定);
 loading the year queues the recomputation of those dates (docs/deadlines.md "Years without calendar
 data").
+
+:func:`current` is the one way to obtain a database's calendar; code that computes deadlines takes the
+calendar as an argument (there is no ambient "current calendar").
 """
 from __future__ import annotations
 
@@ -27,7 +30,6 @@ from workflow_app.platform.calendar import (
     load_region_year_data,
     load_year_data,
 )
-from workflow_app.platform.engine import diagram_functions
 from workflow_app.platform.persistence.models import (
     CalendarYear,
     DeadlineRecompute,
@@ -74,8 +76,8 @@ def build(session: Session) -> OfficialCalendar:
     return calendar
 
 
-def refresh(session: Session, force: bool = False) -> OfficialCalendar:
-    """Install this database's calendar for the diagrams of the current use case.
+def current(session: Session, force: bool = False) -> OfficialCalendar:
+    """The (provisional) calendar of the session's database: built-in years plus the years loaded into it.
 
     The built calendar is cached per database; whether new years were loaded (by any process) is checked
     at most every 30 s, or at once with ``force``.
@@ -93,7 +95,6 @@ def refresh(session: Session, force: bool = False) -> OfficialCalendar:
             cached = (stamp, now, cached[2])
         with _lock:
             _cache[key] = cached
-    diagram_functions.use_calendar(cached[2])
     return cached[2]
 
 
@@ -111,9 +112,9 @@ def load(session: Session, document: dict | str | bytes, actor: str) -> Calendar
         problems = list(getattr(exc, "problems", [str(exc)]))
         raise Invalid("日历数据校验未通过：" + "；".join(problems[:3]), "; ".join(problems),
                       errors={"document": "；".join(problems)}) from None
-    current = build(session)
+    stored = build(session)
     try:
-        current.with_region_year(data) if "region" in raw else current.with_year(data)
+        stored.with_region_year(data) if "region" in raw else stored.with_year(data)
     except CalendarVersionError as exc:
         raise Conflict(str(exc), str(exc)) from None
     row = CalendarYear(region=raw.get("region", ""), year=data.year, version=data.version, source=data.source,
@@ -122,7 +123,7 @@ def load(session: Session, document: dict | str | bytes, actor: str) -> Calendar
     session.flush()
     audit.record(session, actor, "calendar.load", "calendar", f"{row.region or 'national'}:{row.year}",
                  after={"year": data.year, "version": data.version, "region": row.region, "source": data.source})
-    refresh(session, force=True)
+    current(session, force=True)  # this process computes with the new year at once
     enqueue_recompute(session, f"calendar {row.region or 'national'}:{row.year} v{row.version}")
     return row
 
@@ -151,7 +152,7 @@ def _derive_provisional_flags(session: Session, _context, _instances) -> None:
             continue
         if obj not in session.new and not attributes.get_history(obj, "due_at").has_changes():
             continue
-        calendar = calendar or diagram_functions.active_calendar()
+        calendar = calendar or current(session)
         if isinstance(obj, StatutoryClockRow):
             flag = is_provisional(calendar, obj.due_at, region=obj.region)
         else:
@@ -177,7 +178,7 @@ def enqueue_recompute(session: Session, reason: str) -> int:
 
 def status(session: Session) -> dict:
     """What the calendar lacks now, and the administrators' warning (from 1 October for next year)."""
-    calendar = refresh(session)
+    calendar = current(session)
     today = clock.now().astimezone(CHINA_TZ).date()
     missing = [y for y in (today.year, today.year + 1) if not calendar.covers(y)]
     due = [y for y in missing if y == today.year or (today.month, today.day) >= WARNING_FROM]

@@ -15,6 +15,9 @@ in a year without calendar data is provisional (暂定, docs/deadlines.md "Years
 
 The worker reminds and escalates on the clock rows (``platform/jobs/clock_alerts.py``;
 docs/deadlines.md "Reminders and escalation of a clock").
+
+Every computation takes the official calendar as an argument: the step's (``runner.calendar_of``) when
+a step applies its directives, the database's (``calendar_years.current``) otherwise.
 """
 from __future__ import annotations
 
@@ -26,12 +29,11 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
 from workflow_app.platform.clock import CHINA_TZ
-from workflow_app.platform.calendar import StatutoryClock, Unit, UnknownYearError, end_of_day, parse_rule
-from workflow_app.platform.engine import diagram_functions
+from workflow_app.platform.calendar import OfficialCalendar, StatutoryClock, Unit, UnknownYearError, end_of_day, parse_rule
 from workflow_app.platform.engine.runner import ClockDirective, EngineError
 from workflow_app.platform.persistence.models import ProcessInstance, StatutoryClockRow
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.deadlines import calendar_years as calendar
+from workflow_app.platform.deadlines import calendar_years, diagram_functions
 
 
 def _as_start(value) -> date | datetime:
@@ -46,31 +48,33 @@ def _names(value) -> list[str]:
 MAX_REMIND = 60
 
 
-def _due(definition: StatutoryClock) -> datetime | None:
+def _due(definition: StatutoryClock, calendar: OfficialCalendar) -> datetime | None:
     """The due instant (provisional where the calendar lacks a year), or None while suspended."""
-    due = definition.due_date(diagram_functions.active_calendar())
+    due = definition.due_date(calendar)
     if due is None:
         return None
     return due if isinstance(due, datetime) else end_of_day(due)
 
 
-def _remind_at(definition: StatutoryClock, due_at: datetime | None, remind: int) -> datetime | None:
+def _remind_at(definition: StatutoryClock, due_at: datetime | None, remind: int,
+               calendar: OfficialCalendar) -> datetime | None:
     """09:00 on the working day ``remind`` working days before the due date; for an hour clock, ``remind``
     hours before the due instant."""
     if due_at is None:
         return None
     if definition.unit is Unit.HOURS:
         return due_at - timedelta(hours=remind)
-    day = diagram_functions.working_days_before(due_at.astimezone(CHINA_TZ).date(), remind, definition.region)
+    day = diagram_functions.working_days_before(calendar, due_at.astimezone(CHINA_TZ).date(), remind,
+                                                definition.region)
     return datetime.combine(day, diagram_functions.REMINDER_TIME, CHINA_TZ)
 
 
-def set_due(row: StatutoryClockRow, definition: StatutoryClock) -> None:
+def set_due(row: StatutoryClockRow, definition: StatutoryClock, calendar: OfficialCalendar) -> None:
     """Recompute the row's due date and reminder instant. When the due date moved, a reminder or escalation
     still ahead is re-armed (each fires once per due date); one already past stays as it was."""
     before = row.due_at
-    row.due_at = _due(definition)
-    row.remind_at = _remind_at(definition, row.due_at, row.remind if row.remind is not None else 1)
+    row.due_at = _due(definition, calendar)
+    row.remind_at = _remind_at(definition, row.due_at, row.remind if row.remind is not None else 1, calendar)
     if row.due_at != before:
         now = clock.now()
         if row.remind_at is not None and row.remind_at > now:
@@ -79,15 +83,17 @@ def set_due(row: StatutoryClockRow, definition: StatutoryClock) -> None:
             row.escalated_at = None
 
 
-def recompute(row: StatutoryClockRow) -> tuple[datetime | None, datetime | None]:
-    """After a calendar year was loaded: the clock's dates on the new calendar. Returns (before, after)."""
+def recompute(row: StatutoryClockRow, calendar: OfficialCalendar) -> tuple[datetime | None, datetime | None]:
+    """After a calendar year was loaded: the clock's dates on the new ``calendar``. Returns (before, after)."""
     before = row.due_at
-    set_due(row, StatutoryClock.from_dict(json.loads(row.definition)))
+    set_due(row, StatutoryClock.from_dict(json.loads(row.definition)), calendar)
     return before, row.due_at
 
 
-def apply(session: Session, instance: ProcessInstance, directives: list[ClockDirective], actor: str) -> None:
-    """Apply a step's clock directives to the case's clocks (in the step's transaction)."""
+def apply(session: Session, instance: ProcessInstance, directives: list[ClockDirective], actor: str,
+          calendar: OfficialCalendar) -> None:
+    """Apply a step's clock directives to the case's clocks (in the step's transaction), on the step's
+    ``calendar``."""
     if not directives:
         return
     today = clock.now().astimezone(CHINA_TZ).date()
@@ -97,10 +103,10 @@ def apply(session: Session, instance: ProcessInstance, directives: list[ClockDir
         for d in directives:
             if d.kind == "startClock":
                 for spec in d.value if isinstance(d.value, (list, tuple)) else [d.value]:
-                    _start(session, instance, rows, spec, actor, d.task_name)
+                    _start(session, instance, rows, spec, actor, d.task_name, calendar)
                 continue
             if d.kind == "extendClock":
-                _extend(session, instance, rows, d.value, actor, d.task_name)
+                _extend(session, instance, rows, d.value, actor, d.task_name, calendar)
                 continue
             for name in _names(d.value):
                 row = rows.get(name)
@@ -118,7 +124,7 @@ def apply(session: Session, instance: ProcessInstance, directives: list[ClockDir
                     row.status = "running"
                 row.definition = json.dumps(definition.to_dict(), ensure_ascii=False, default=str)
                 if row.status != "stopped":
-                    set_due(row, definition)
+                    set_due(row, definition, calendar)
                 audit.record(session, actor, f"clock.{d.kind[:-5]}", "clock", row.id, instance_id=instance.id,
                              business_key=instance.business_key, before={"status": before},
                              after={"status": row.status, "name": name, "due_at": row.due_at.isoformat() if row.due_at else None})
@@ -128,7 +134,7 @@ def apply(session: Session, instance: ProcessInstance, directives: list[ClockDir
         raise EngineError(f"clock directive: {exc}") from None
 
 
-def _start(session, instance, rows, spec, actor, task_name):
+def _start(session, instance, rows, spec, actor, task_name, calendar):
     if not isinstance(spec, dict) or not {"name", "rule", "start"} <= set(spec):
         raise EngineError("startClock must give name, rule and start", task_name)
     name = str(spec["name"])
@@ -145,7 +151,7 @@ def _start(session, instance, rows, spec, actor, task_name):
         label=str(spec.get("label") or name), rule=str(rule), region=spec.get("region"),
         definition=json.dumps(definition.to_dict(), ensure_ascii=False, default=str), extensions="[]",
         status="running", remind=remind, started_at=clock.now())
-    set_due(row, definition)
+    set_due(row, definition, calendar)
     session.add(row)
     session.flush()
     rows[name] = row
@@ -154,7 +160,7 @@ def _start(session, instance, rows, spec, actor, task_name):
                  after={"name": name, "rule": str(rule), "due_at": row.due_at.isoformat() if row.due_at else None})
 
 
-def _extend(session, instance, rows, spec, actor, task_name):
+def _extend(session, instance, rows, spec, actor, task_name, calendar):
     if not isinstance(spec, dict) or "name" not in spec or "extra" not in spec:
         raise EngineError("extendClock must give name and extra", task_name)
     row = rows.get(str(spec["name"]))
@@ -163,7 +169,7 @@ def _extend(session, instance, rows, spec, actor, task_name):
     definition = StatutoryClock.from_dict(json.loads(row.definition)).extend(int(spec["extra"]))
     before = row.due_at
     row.definition = json.dumps(definition.to_dict(), ensure_ascii=False, default=str)
-    set_due(row, definition)
+    set_due(row, definition, calendar)
     extensions = json.loads(row.extensions)
     extensions.append({"extra": int(spec["extra"]), "approved_by": actor, "task": task_name,
                        "at": clock.now().isoformat(), "reason": spec.get("reason")})
@@ -174,10 +180,10 @@ def _extend(session, instance, rows, spec, actor, task_name):
                         "approved_by": actor})
 
 
-def view(row: StatutoryClockRow) -> dict:
-    """A clock as a case file shows it: due date, elapsed and remaining in the clock's unit."""
+def view(row: StatutoryClockRow, calendar: OfficialCalendar) -> dict:
+    """A clock as a case file shows it: due date, elapsed and remaining (counted on ``calendar``) in the
+    clock's unit."""
     definition = StatutoryClock.from_dict(json.loads(row.definition))
-    calendar = diagram_functions.active_calendar()
     now = clock.now()
     out = {"name": row.name, "label": row.label, "rule": row.rule, "status": row.status,
            "unit": str(definition.unit), "length": definition.total_length,
@@ -199,6 +205,7 @@ def view(row: StatutoryClockRow) -> dict:
 
 
 def for_instance(session: Session, instance_id: int) -> list[dict]:
-    calendar.refresh(session)
-    return [view(r) for r in session.scalars(select(StatutoryClockRow).where(
+    """The clocks of an instance, counted on the database's calendar."""
+    calendar = calendar_years.current(session)
+    return [view(r, calendar) for r in session.scalars(select(StatutoryClockRow).where(
         StatutoryClockRow.instance_id == instance_id).order_by(StatutoryClockRow.started_at, StatutoryClockRow.id))]

@@ -19,7 +19,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from workflow_app.platform import clock
-from workflow_app.platform.engine import conventions, diagram_functions, sandbox, script_environment  # noqa: F401 (diagram_functions registers the deadline functions)
+from workflow_app.platform.calendar import OfficialCalendar
+from workflow_app.platform.engine import conventions, sandbox, script_environment
 
 # Spiff's timers call datetime.now() from their own module; make them follow the application clock so
 # tests (and the worker) can move time without sleeping.
@@ -38,8 +39,19 @@ class EngineError(Exception):
         super().__init__(message)
 
 
-def script_engine() -> PythonScriptEngine:
-    return PythonScriptEngine(environment=script_environment.RestrictedEnvironment())
+def script_engine(calendar: OfficialCalendar) -> PythonScriptEngine:
+    """The engine a workflow runs diagram text with: the sandbox, deadlines computed on ``calendar``."""
+    return PythonScriptEngine(environment=script_environment.RestrictedEnvironment(calendar))
+
+
+def build_only_script_engine() -> PythonScriptEngine:
+    """For the deploy-time check that a process instantiates: it never runs diagram text."""
+    return PythonScriptEngine(environment=script_environment.BuildOnlyEnvironment())
+
+
+def calendar_of(workflow: BpmnWorkflow) -> OfficialCalendar:
+    """The official calendar the workflow's diagram text computes with (what its step used)."""
+    return workflow.script_engine.environment.calendar
 
 
 @dataclass
@@ -80,8 +92,8 @@ class Snapshot:
 
 
 
-def new_workflow(spec, subprocess_specs) -> BpmnWorkflow:
-    return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
+def new_workflow(spec, subprocess_specs, calendar: OfficialCalendar) -> BpmnWorkflow:
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(calendar))
 
 
 def _guarded(action, *args):
@@ -231,7 +243,7 @@ def _as_datetime(value: Any) -> datetime | None:
 
 def _evaluate_property(task, name: str, text: str) -> Any:
     try:
-        return script_environment.evaluate(text, task.data)
+        return task.workflow.script_engine.environment.evaluate(text, task.data)
     except sandbox.ScriptError as exc:
         raise EngineError(f"property {name}: {exc}", task.task_spec.bpmn_name) from None
     except Exception as exc:  # the expression's own error (NameError, TypeError...) is the process owner's

@@ -22,9 +22,7 @@ import ast
 import math
 import operator
 import re
-import threading
 import types
-from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -36,7 +34,9 @@ from RestrictedPython.Guards import (
 )
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 
-from workflow_app.platform import clock
+from workflow_app.platform.calendar import OfficialCalendar
+from workflow_app.platform.engine import functions
+from workflow_app.platform.engine.functions import BASE_FUNCTIONS, FunctionEntry, available_functions
 
 #: CPU time (the worker process's own user + system time) one script or expression may use.
 CPU_LIMIT_SECONDS = 1.0
@@ -209,22 +209,6 @@ def _write_guard(obj: Any) -> Any:
     raise ScriptError(f"cannot modify objects of type {type(obj).__name__}")
 
 
-def _parse_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    parsed = clock.parse_day_or_instant(value)  # an instant counts by the day written in its text
-    return parsed.date() if isinstance(parsed, datetime) else parsed
-
-
-def _parse_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    parsed = clock.parse_day_or_instant(value)
-    return parsed if isinstance(parsed, datetime) else clock.start_of_day(parsed)  # a bare date: its midnight
-
-
 _BUILTINS: dict[str, Any] = {
     "None": None, "True": True, "False": False,
     "abs": abs, "all": all, "any": any, "bool": bool, "chr": chr, "dict": dict, "divmod": divmod,
@@ -237,44 +221,21 @@ _BUILTINS: dict[str, Any] = {
     "IndexError": IndexError, "ZeroDivisionError": ZeroDivisionError,
 }
 
-#: Functions every diagram may call. Later modules (deadlines, routing) add theirs with `register_function`.
-_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "date": date,
-    "datetime": clock.ClockDateTime,
-    "timedelta": timedelta,
-    "now": lambda: clock.now().astimezone(clock.LOCAL_TZ),
-    "today": clock.today_local,
-    "parse_date": _parse_date,
-    "parse_datetime": _parse_datetime,
-}
-_FUNCTIONS_LOCK = threading.Lock()
-#: The modules that registered functions: a sandbox worker imports them to have the same functions
-#: (functions are never sent across the process boundary; lambdas could not be).
-_FUNCTION_MODULES: set[str] = {__name__}
-
-
-def register_function(name: str, func: Callable[..., Any]) -> None:
-    """Expose ``func`` to diagram text under ``name`` (curated functions only, never modules).
-
-    Call it at import time of a module: the sandbox worker processes import the same module to get the
-    same function."""
-    if name.startswith("_") or name in FORBIDDEN_NAMES:
+def register_function(name: str, func: Callable[..., Any], *, takes_calendar: bool = False) -> None:
+    """Expose ``func`` to diagram text under ``name`` (curated functions only, never modules): the name
+    passes the sandbox's policy, then goes into the function table (``engine/functions.py``). Only the
+    bootstrap calls this; the same function again does nothing, another one under a taken name is refused."""
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name in FORBIDDEN_NAMES \
+            or name in BASE_FUNCTIONS:
         raise ValueError(f"cannot expose {name!r} to diagrams")
-    module = getattr(func, "__module__", None)
-    with _FUNCTIONS_LOCK:
-        _FUNCTIONS[name] = func
-        if module and module != "__main__":
-            _FUNCTION_MODULES.add(module)
+    functions.register(name, func, takes_calendar=takes_calendar)
 
 
-def function_modules() -> tuple[str, ...]:
-    """Modules a sandbox worker must import to offer every registered function."""
-    with _FUNCTIONS_LOCK:
-        return tuple(sorted(_FUNCTION_MODULES))
-
-
-def available_functions() -> dict[str, Callable[..., Any]]:
-    return dict(_FUNCTIONS)
+def install_function_table(table: tuple[FunctionEntry, ...]) -> None:
+    """In a sandbox worker process: register the functions the parent registered, imported by name."""
+    for entry in table:
+        register_function(entry.name, functions.resolve(entry.module, entry.qualname),
+                          takes_calendar=entry.takes_calendar)
 
 
 _GUARDS = {
@@ -322,8 +283,8 @@ def _compiled(source: str, mode: str):
     return result.code
 
 
-def _namespace(context: dict, external: dict | None) -> dict:
-    namespace: dict[str, Any] = dict(_FUNCTIONS)
+def _namespace(context: dict, external: dict | None, functions: dict[str, Callable[..., Any]]) -> dict:
+    namespace: dict[str, Any] = dict(functions)
     namespace.update(external or {})
     namespace.update(context)
     # Guards last: task data can never replace them.
@@ -332,15 +293,17 @@ def _namespace(context: dict, external: dict | None) -> dict:
     return namespace
 
 
-def run_local(source: str, mode: str, context: dict, external: dict | None = None) -> Any:
-    """Run diagram text in *this* process, without resource limits.
+def run_local(source: str, mode: str, context: dict, external: dict | None, calendar: OfficialCalendar) -> Any:
+    """Run diagram text in *this* process, without resource limits; the deadline functions compute on
+    ``calendar`` (required: there is no default calendar).
 
     Only the sandbox worker process calls this (``engine/sandbox_process.py``), where the supervising parent
     and the worker's own rlimits bound CPU time and memory; the server never runs diagram text itself.
     ``eval`` returns the expression's value; ``exec`` returns the task data the script leaves behind.
     """
+    functions = available_functions(calendar)
     code = _compiled(source, mode)
-    namespace = _namespace(context, external)
+    namespace = _namespace(context, external, functions)
     try:
         if mode == "eval":
             return eval(code, namespace)  # noqa: S307 - code was compiled by RestrictedPython
@@ -352,7 +315,7 @@ def run_local(source: str, mode: str, context: dict, external: dict | None = Non
     for key, value in namespace.items():
         if key in skip or key.startswith("_"):
             continue
-        if key in _FUNCTIONS and value is _FUNCTIONS[key]:
+        if key in functions and value is functions[key]:
             continue
         if callable(value):
             continue  # functions defined by the script are not data

@@ -20,7 +20,12 @@ The parent:
 Values crossing the boundary are the task-data vocabulary (``engine/task_data.py``), checked on both sides.
 The parent never unpickles what the child sends with the full ``pickle`` machinery: a restricted unpickler
 knows only the vocabulary's classes (and exception classes for errors). What the parent sends — the task
-data, the application clock's ``now`` and, when it changed, the official calendar — is its own data.
+data, the application clock's ``now``, when it changed the official calendar of the step, and the table of
+diagram functions (names of module-level functions, never functions) — is its own data.
+
+Functions: the parent's bootstrap registered the diagram functions (``functions.function_table``); the fork
+server and every worker install the same table, importing each function by module and qualified name, and
+the worker offers them bound to the calendar the parent sent with the evaluation.
 
 The context is sent once and reused while it does not change (DMN tables evaluate many entries against the
 same task data). docs/sandbox.md gives the limits and the measured overhead.
@@ -53,7 +58,8 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from workflow_app.platform import clock
-from workflow_app.platform.engine import sandbox, task_data
+from workflow_app.platform.calendar import OfficialCalendar
+from workflow_app.platform.engine import functions, sandbox, task_data
 
 log = logging.getLogger(__name__)
 
@@ -187,20 +193,6 @@ def _loads(data: bytes, unpickler=_ValueUnpickler) -> Any:
 class _ChildState:
     calendar = None
     context_bytes = b""
-    original_active_calendar = None
-
-
-def _install_calendar_hook(state: _ChildState) -> None:
-    """Diagram functions read ``diagram_functions.active_calendar()``: in the child it answers the
-    calendar the parent sent."""
-    from workflow_app.platform.engine import diagram_functions
-    if state.original_active_calendar is None:
-        state.original_active_calendar = diagram_functions.active_calendar
-
-    def active_calendar():
-        return state.calendar if state.calendar is not None else state.original_active_calendar()
-
-    diagram_functions.active_calendar = active_calendar
 
 
 def _set_limits(cpu_limit: float) -> None:
@@ -241,7 +233,7 @@ def _evaluate_in_child(message: tuple, state: _ChildState, frozen: clock.FrozenC
     try:
         _set_limits(cpu_limit)
         context = pickle.loads(state.context_bytes)
-        result = sandbox.run_local(source, mode, context, external)
+        result = sandbox.run_local(source, mode, context, external, state.calendar)
         del context
         if mode == "eval":
             task_data.check_value(result, "result")
@@ -262,23 +254,20 @@ def _evaluate_in_child(message: tuple, state: _ChildState, frozen: clock.FrozenC
         _lift_limits()
 
 
-def _child_main(conn: Connection, modules: tuple[str, ...]) -> None:
+def _child_main(conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on the server is the parent's business
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     frozen = clock.FrozenClock(datetime.now(timezone.utc))
     clock.set_clock(frozen)  # scripts' now()/today()/datetime.now() answer the parent's time
     state = _ChildState()
-    _import_modules(modules)
-    _install_calendar_hook(state)
     conn.send_bytes(_dumps(("ready", _resident_bytes())))
     while True:
         try:
             message = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             os._exit(0)  # the parent is gone
-        if message[0] == "modules":
-            _import_modules(message[1])
-            _install_calendar_hook(state)
+        if message[0] == "functions":
+            _install_functions(message[1])
             reply = _dumps(("ready", _resident_bytes()))
         else:
             reply = _evaluate_in_child(message, state, frozen)
@@ -288,12 +277,12 @@ def _child_main(conn: Connection, modules: tuple[str, ...]) -> None:
             os._exit(0)
 
 
-def _import_modules(modules) -> None:
-    for name in modules:
+def _install_functions(table) -> None:
+    for entry in table:
         try:
-            importlib.import_module(name)
+            sandbox.install_function_table((entry,))
         except Exception:  # a missing function then fails as a NameError in the diagram that uses it
-            log.exception("sandbox worker could not import %s", name)
+            log.exception("sandbox worker could not install the diagram function %s", entry)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -302,11 +291,12 @@ def _import_modules(modules) -> None:
 
 class _ForkServer:
     """A fresh interpreter (started with ``subprocess``, never a fork of the multi-threaded server) that has
-    imported the sandbox and the diagram functions once and forks a worker on request — a worker starts in
-    milliseconds, with nothing of the server's threads, locks, sockets or data in it.
+    imported the sandbox and installed the diagram functions once and forks a worker on request — a worker
+    starts in milliseconds, with nothing of the server's threads, locks, sockets or data in it.
 
-    Protocol on a Unix socket: the parent sends a pickled tuple of module names; the fork server imports
-    them, forks, and answers with the worker's pid and (SCM_RIGHTS) the parent's end of a new socket pair.
+    Protocol on a Unix socket: the parent sends the pickled function table (``functions.function_table``);
+    the fork server installs it, forks, and answers with the worker's pid and (SCM_RIGHTS) the parent's end
+    of a new socket pair.
     """
 
     def __init__(self):
@@ -322,13 +312,13 @@ class _ForkServer:
         package_root = str(Path(__file__).resolve().parents[3])  # the folder holding workflow_app/
         self._process = subprocess.Popen(
             [sys.executable, "-c", code, json.dumps([package_root]), str(theirs.fileno()),
-             ",".join(sandbox.function_modules())],
+             _table_argument(functions.function_table())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True)
         theirs.close()
         ours.settimeout(START_SECONDS)
         self._sock = ours
 
-    def fork(self, modules: tuple[str, ...]) -> tuple[int, int]:
+    def fork(self, table: tuple[functions.FunctionEntry, ...]) -> tuple[int, int]:
         with self._lock:
             if os.getpid() != self._pid:  # a forked copy of the parent must not share the fork server
                 self._sock, self._process, self._pid = None, None, os.getpid()
@@ -337,7 +327,7 @@ class _ForkServer:
                     self._close()
                     self._start()
                 try:
-                    payload = pickle.dumps(tuple(modules))
+                    payload = pickle.dumps(_plain_table(table))
                     self._sock.sendall(len(payload).to_bytes(4, "big") + payload)
                     data, fds, _flags, _addr = socket.recv_fds(self._sock, 64, 1)
                     if not data or not fds:
@@ -380,15 +370,14 @@ def _server_main(fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
     control = socket.socket(fileno=fd)
-    modules = tuple(m for m in (sys.argv[3].split(",") if len(sys.argv) > 3 else []) if m)
-    _import_modules(modules)
+    _install_functions(_entries(json.loads(sys.argv[3]) if len(sys.argv) > 3 else []))
     while True:
         try:
             size = int.from_bytes(_recv_exact(control, 4), "big")
             wanted = pickle.loads(_recv_exact(control, size))
         except (EOFError, OSError):
             os._exit(0)  # the parent is gone
-        _import_modules(wanted)
+        _install_functions(_entries(wanted))
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:
@@ -396,7 +385,7 @@ def _server_main(fd: int) -> None:
                 control.close()
                 parent_end.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _child_main(Connection(child_end.detach()), ())
+                _child_main(Connection(child_end.detach()))
             finally:
                 os._exit(0)
         child_end.close()
@@ -423,11 +412,11 @@ def _kill_pid(pid: int, pidfd: int | None) -> None:
 
 class _Worker:
     def __init__(self):
-        modules = sandbox.function_modules()
-        self.pid, fd = _FORK_SERVER.fork(modules)
+        table = functions.function_table()
+        self.pid, fd = _FORK_SERVER.fork(table)
         self.conn = Connection(fd)
         self.pidfd: int | None = None
-        self.modules = set(modules)
+        self.functions = set(table)
         self.context_bytes: bytes | None = None
         self.calendar = None
         self.dead = False
@@ -450,13 +439,13 @@ class _Worker:
             raise sandbox.ScriptError("the sandbox worker did not start")
         return reply[1]
 
-    def sync_modules(self) -> None:
-        wanted = sandbox.function_modules()
-        missing = [m for m in wanted if m not in self.modules]
+    def sync_functions(self) -> None:
+        """Functions registered after this worker started (a late bootstrap, a test) are installed in it."""
+        missing = [entry for entry in functions.function_table() if entry not in self.functions]
         if missing:
-            self.conn.send_bytes(_dumps(("modules", tuple(missing))))
+            self.conn.send_bytes(_dumps(("functions", _plain_table(missing))))
             self._wait_ready()
-            self.modules.update(missing)
+            self.functions.update(missing)
 
     def alive(self) -> bool:
         return not self.dead  # a worker that died is noticed by the next call (end of file on its socket)
@@ -604,9 +593,18 @@ def shutdown() -> None:
     _POOL.shutdown()
 
 
-def _parent_calendar():
-    from workflow_app.platform.engine import diagram_functions
-    return diagram_functions.active_calendar()
+def _plain_table(table) -> tuple[tuple[str, str, str, bool], ...]:
+    """The function table as plain tuples: what crosses to the fork server and the workers."""
+    return tuple((e.name, e.module, e.qualname, e.takes_calendar) for e in table)
+
+
+def _entries(plain) -> tuple[functions.FunctionEntry, ...]:
+    return tuple(functions.FunctionEntry(str(name), str(module), str(qualname), bool(takes_calendar))
+                 for name, module, qualname, takes_calendar in plain)
+
+
+def _table_argument(table) -> str:
+    return json.dumps([list(item) for item in _plain_table(table)])
 
 
 def _check_in(value: Any, what: str) -> None:
@@ -616,8 +614,12 @@ def _check_in(value: Any, what: str) -> None:
         raise sandbox.ScriptError(f"task data cannot be passed to the sandbox: {exc}") from None
 
 
-def run(mode: str, source: str, context: dict, external: dict | None, cpu_limit: float) -> Any:
-    """Evaluate (``eval``: the value) or execute (``exec``: the task data left) ``source`` in a worker."""
+def run(mode: str, source: str, context: dict, external: dict | None, cpu_limit: float,
+        calendar: OfficialCalendar) -> Any:
+    """Evaluate (``eval``: the value) or execute (``exec``: the task data left) ``source`` in a worker; the
+    deadline functions compute on ``calendar``, the step's official calendar (required)."""
+    if not isinstance(calendar, OfficialCalendar):
+        raise TypeError(f"diagram text is evaluated with the official calendar, got {type(calendar).__name__}")
     sandbox._compiled(source, mode)  # refused text fails here, without a round trip
     try:
         context_bytes = _dumps(context)
@@ -627,11 +629,10 @@ def run(mode: str, source: str, context: dict, external: dict | None, cpu_limit:
     external = dict(external or {})
     if external:
         _check_in(external, "external data")
-    calendar = _parent_calendar()
     worker = _POOL.acquire()
     healthy = False
     try:
-        worker.sync_modules()
+        worker.sync_functions()
         send_context = None
         if context_bytes != worker.context_bytes:
             _check_in(context, "task data")

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.deadlines import calendar_years as calendar
 from workflow_app.platform.engine.conventions import group_key
 from workflow_app.platform.identity.directory import SYSTEM
 from workflow_app.platform.jobs import timers
@@ -51,7 +50,6 @@ def remind_due(db, limit: int = 100) -> int:
     """Clocks whose reminder instant passed: tell the holders of the case's open tasks, once per due date."""
 
     def run(session: Session) -> int:
-        calendar.refresh(session)
         now = clock.now()
         done = 0
         for row in _take_due_rows(session, StatutoryClockRow.remind_at, StatutoryClockRow.reminded_at, now, limit):

@@ -37,7 +37,7 @@ from workflow_app.platform.persistence.models import (
     TimerRow,
 )
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.deadlines import calendar_years as calendar, statutory_clocks as clocks
+from workflow_app.platform.deadlines import calendar_years, statutory_clocks as clocks
 from workflow_app.platform.notifications import inbox as notifications
 from workflow_app.platform.errors import Conflict, DomainError, NotFound
 from workflow_app.platform.identity.directory import SYSTEM
@@ -45,7 +45,6 @@ from workflow_app.platform.runtime.instances import (
     in_transaction,
     load_workflow,
     persist_step,
-    register_event_handler,
 )
 
 log = logging.getLogger(__name__)
@@ -87,7 +86,6 @@ def fire_instance_timers(db: Database, instance_id: int) -> bool:
                                                      _due_condition(clock.now()))).all()
         if not due:
             return False
-        calendar.refresh(session)
         fired = [(t.id, t.name, t.due_at, bool(t.due_provisional)) for t in due]
         holders = _open_task_holders(session, instance.id)
         version, _loaded, workflow = load_workflow(session, instance)
@@ -256,13 +254,15 @@ def recompute_instance(db: Database, job_id: int) -> bool:
                                   .with_for_update(skip_locked=True))
         if instance is None:
             return False  # another worker holds the instance; the job stays pending
-        calendar.refresh(session, force=True)
+        # The newest calendar of this database (a year may have been loaded by another process a moment
+        # ago); load_workflow below computes with the same one, from the same cache.
+        calendar = calendar_years.current(session, force=True)
         now = clock.now()
         audit_items: list[dict] = []
         for row in session.scalars(select(StatutoryClockRow).where(
                 StatutoryClockRow.instance_id == instance.id, StatutoryClockRow.status != "stopped",
                 StatutoryClockRow.due_provisional.is_(True))).all():
-            before, after = clocks.recompute(row)
+            before, after = clocks.recompute(row, calendar)
             if before != after:
                 audit_items.append({"clock": row.name, "before": _iso(before), "after": _iso(after)})
         if instance.status == "running":
@@ -335,8 +335,9 @@ def _record_recompute_failure(db: Database, job_id: int, error: str) -> None:
     in_transaction(db, run)
 
 
-def _on_reminder(session: Session, instance: ProcessInstance, payload: dict, principal) -> None:
-    """A reminder timer fired: mark the open task it names (the reminder itself is the audit event)."""
+def on_reminder(session: Session, instance: ProcessInstance, payload: dict, principal) -> None:
+    """A reminder timer fired (message ``REMINDER_MESSAGE``, wired by the bootstrap): mark the open task it
+    names (the reminder itself is the audit event)."""
     spec_name = str(payload.get("task", ""))
     now = clock.now()
     for row in session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id, TaskRow.status == "open",
@@ -346,8 +347,6 @@ def _on_reminder(session: Session, instance: ProcessInstance, payload: dict, pri
                      business_key=instance.business_key, after={"due_at": row.due_at.isoformat() if row.due_at else None,
                                                                "message": payload.get("message")})
 
-
-register_event_handler(REMINDER_MESSAGE, _on_reminder)
 
 
 def list_incidents(session: Session, open_only: bool = True) -> list[Incident]:

@@ -30,7 +30,6 @@ from workflow_app.platform.persistence.models import (
     ProcessInstance,
 )
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.deadlines import calendar_years as calendar
 from workflow_app.platform.processes import registry
 from workflow_app.platform.errors import DomainError, Invalid
 from workflow_app.platform.identity.directory import SYSTEM, Principal
@@ -89,7 +88,6 @@ def deliver(db: Database, message_id: int) -> bool:
                                  .with_for_update(skip_locked=True))
         if message is None:
             return False
-        calendar.refresh(session)
         payload = json.loads(message.payload)
         receivers = []
         if message.correlation_key:

@@ -67,7 +67,7 @@ def deploy(session: Session, files: dict[str, bytes], actor: str, source: str = 
     merged = {name: row.content for name, row in current.items()}
     merged.update(files)
     try:
-        library = lib.build_library(merged, runner.script_engine)
+        library = lib.build_library(merged, runner.build_only_script_engine)
     except lib.LibraryError as exc:
         raise _rejected(exc.problems) from None
 

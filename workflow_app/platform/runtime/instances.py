@@ -1,8 +1,9 @@
 """Durable execution: start instances and complete tasks, persisting state and projections together.
 
-Each use case runs in one transaction: load the instance (deserialize, no history replay), let the
-engine step, write the state back under the optimistic ``lock_version``, and re-project the instance's
-ready user tasks, pending timers and message subscriptions. The cost of a step depends only on the
+Each use case runs in one transaction: load the instance (deserialize, no history replay) with the
+database's official calendar (``calendar_years.current``: the engine computes the diagrams' deadlines on
+it), let the engine step, write the state back under the optimistic ``lock_version``, and re-project the
+instance's ready user tasks, pending timers and message subscriptions. The cost of a step depends only on the
 instance itself, never on how many other instances exist.
 
 :func:`in_transaction` retries a use case whose optimistic write lost a race; after the retries the
@@ -36,7 +37,7 @@ from workflow_app.platform.persistence.models import (
 )
 from workflow_app.platform.identity import access, directory as identity
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.deadlines import calendar_years as calendar, statutory_clocks as clocks
+from workflow_app.platform.deadlines import calendar_years, statutory_clocks as clocks
 from workflow_app.platform.forms import validation as forms
 from workflow_app.platform.processes import registry
 from workflow_app.platform.errors import Conflict, Forbidden, Invalid, NotFound, ProcessFailed
@@ -51,13 +52,24 @@ RETRIES = 5
 
 
 #: Synchronous handlers for thrown messages, by message name: domain actions that belong to the same
-#: transaction as the step that threw them (e.g. intake opening one case per handling body).
+#: transaction as the step that threw them (e.g. intake opening one case per handling body). The
+#: bootstrap registers them (``entrypoints/bootstrap.py``); importing a module registers nothing.
 EventHandler = Callable[[Session, ProcessInstance, dict, Principal], None]
 _EVENT_HANDLERS: dict[str, EventHandler] = {}
 
 
 def register_event_handler(message_name: str, handler: EventHandler) -> None:
+    """Handle the thrown message ``message_name`` with ``handler``. Registering the same handler again does
+    nothing; a second handler for the same message is refused (one message, one owner)."""
+    existing = _EVENT_HANDLERS.get(message_name)
+    if existing is not None and existing is not handler:
+        raise ValueError(f"message {message_name!r} is already handled by {existing.__module__}.{existing.__qualname__}")
     _EVENT_HANDLERS[message_name] = handler
+
+
+def event_handlers() -> dict[str, EventHandler]:
+    """The registered handlers by message name (a copy)."""
+    return dict(_EVENT_HANDLERS)
 
 
 
@@ -90,7 +102,6 @@ def start_instance(session: Session, principal: Principal, process_key: str, bus
     """Start the latest version of a process. ``authorize=False`` is for the system itself acting on a
     process's behalf (a message start event), never for a user's request."""
     variables = _check_variables(dict(variables or {}))
-    calendar.refresh(session)
     if not business_key or len(business_key) > 100:
         raise Invalid("案件编号不能为空且不超过100字", "business_key must be 1-100 characters",
                       errors={"business_key": "案件编号不能为空且不超过100字"})
@@ -103,7 +114,7 @@ def start_instance(session: Session, principal: Principal, process_key: str, bus
     version = registry.get_version(session, process_key)
     loaded = registry.spec_cache.get(version)
 
-    workflow = runner.new_workflow(loaded.spec, loaded.subprocess_specs)
+    workflow = runner.new_workflow(loaded.spec, loaded.subprocess_specs, calendar_years.current(session))
     workflow.task_tree.data.update(variables)
     workflow.task_tree.data.update({"business_key": business_key, "jurisdiction": jurisdiction,
                                     "employer_name": employer_name or variables.get("employer_name")})
@@ -142,14 +153,16 @@ def persist_step(session: Session, instance: ProcessInstance, version: ProcessVe
     _project(session, instance, version, workflow, parents if parents is not None else identity.parent_map(session))
     session.flush()  # raises StaleDataError here if another step of this instance committed first
     _dispatch_events(session, instance, events, principal)
-    _engine(clocks.apply, session, instance, log.directives, principal.username)
+    _engine(clocks.apply, session, instance, log.directives, principal.username, runner.calendar_of(workflow))
 
 
 def load_workflow(session: Session, instance: ProcessInstance):
+    """The instance's version, its loaded definitions and its workflow, whose diagram text computes on the
+    database's official calendar."""
     version = session.get(ProcessVersion, instance.process_version_id)
     loaded = registry.spec_cache.get(version)
-    return version, loaded, serialization.load_state(instance.state, loaded.spec, loaded.subprocess_specs,
-                                                       runner.script_engine())
+    engine = runner.script_engine(calendar_years.current(session))
+    return version, loaded, serialization.load_state(instance.state, loaded.spec, loaded.subprocess_specs, engine)
 
 
 def visible_task(session: Session, principal: Principal, task_id: str) -> TaskRow:
@@ -188,7 +201,6 @@ def complete_task(session: Session, principal: Principal, task_id: str, data: di
         raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently")
 
     instance = session.get(ProcessInstance, row.instance_id)
-    calendar.refresh(session)
     version, loaded, workflow = load_workflow(session, instance)
     task = runner.find_ready_task(workflow, row.id)
     if task is None:
