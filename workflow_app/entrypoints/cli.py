@@ -2,15 +2,23 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from pathlib import Path
 
+from workflow_app.entrypoints import demo
 from workflow_app.entrypoints.app import create_app, open_database
 from workflow_app.entrypoints.config import InsecureConfiguration, Settings
-from workflow_app.platform.persistence.database import Database
+from workflow_app.entrypoints.logging_setup import configure
+from workflow_app.entrypoints.worker import Worker
+from workflow_app.platform.audit import trail as audit
+from workflow_app.platform.deadlines import calendar_years as calendar
 from workflow_app.platform.errors import DomainError
-from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.persistence import migrate
+from workflow_app.platform.persistence.database import Database, in_transaction
+from workflow_app.platform.processes import registry
 
 
 def _db(settings: Settings) -> Database:
@@ -25,7 +33,6 @@ def cmd_init_db(args, settings):
 
 
 def cmd_db(args, settings):
-    from workflow_app.platform.persistence import migrate
     if args.db_command == "upgrade":
         migrate.upgrade(settings.database_url, args.revision)
         print(f"database at {migrate.current_revision(settings.database_url)}")
@@ -36,7 +43,6 @@ def cmd_db(args, settings):
 
 
 def cmd_deploy(args, settings):
-    from workflow_app.platform.processes import registry
     db = _db(settings)
     files = {}
     for path in map(Path, args.files):
@@ -51,25 +57,21 @@ def cmd_deploy(args, settings):
 
 
 def cmd_bureau(args, settings):
-    from workflow_app.platform.identity import directory as identity
     in_transaction(_db(settings), lambda s: identity.create_bureau(s, args.code, args.name, args.level, args.parent))
     print(f"bureau {args.code} created")
 
 
 def cmd_body(args, settings):
-    from workflow_app.platform.identity import directory as identity
     in_transaction(_db(settings), lambda s: identity.create_body(s, args.bureau, args.kind, args.name))
     print(f"body {args.bureau}/{args.kind} created")
 
 
 def cmd_group(args, settings):
-    from workflow_app.platform.identity import directory as identity
     group = in_transaction(_db(settings), lambda s: identity.ensure_group(s, args.bureau, args.body, args.role, args.name))
     print(f"group {group.key}")
 
 
 def cmd_user(args, settings):
-    from workflow_app.platform.identity import directory as identity
 
     def run(s):
         identity.create_user(s, args.username, args.name, args.password, actor="cli")
@@ -80,14 +82,12 @@ def cmd_user(args, settings):
 
 
 def cmd_member(args, settings):
-    from workflow_app.platform.identity import directory as identity
     in_transaction(_db(settings), lambda s: identity.add_membership(s, args.username, args.group, actor="cli"))
     print(f"{args.username} added to {args.group}")
 
 
 def _operator() -> str:
     """``cli:<login name>`` of whoever runs the command on the server: tokens minted here name their issuer."""
-    import getpass
     try:
         name = getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers; the CLI is still the issuer
@@ -96,20 +96,17 @@ def _operator() -> str:
 
 
 def cmd_token_create(args, settings):
-    from workflow_app.platform.identity import directory as identity
     token, secret = in_transaction(_db(settings), lambda s: identity.create_token(
         s, args.username, args.name, days=args.days or None, actor=_operator()))
     print(secret)
 
 
 def cmd_token_revoke(args, settings):
-    from workflow_app.platform.identity import directory as identity
     in_transaction(_db(settings), lambda s: identity.revoke_token(s, args.prefix, actor=_operator()))
     print("revoked")
 
 
 def cmd_worker(args, settings):
-    from workflow_app.entrypoints.worker import Worker
     settings.check()
     # The worker starts like the app (same database checks) but builds no Flask app; it wires itself.
     worker = Worker(open_database(settings), batch=args.batch, poll_seconds=args.poll)
@@ -124,13 +121,11 @@ def cmd_worker(args, settings):
 
 
 def cmd_calendar_load(args, settings):
-    from workflow_app.platform.deadlines import calendar_years as calendar
     row = in_transaction(_db(settings), lambda s: calendar.load(s, Path(args.file).read_bytes(), args.actor))
     print(f"loaded {row.region or 'national'} {row.year} version {row.version}")
 
 
 def cmd_calendar_list(args, settings):
-    from workflow_app.platform.deadlines import calendar_years as calendar
     for y in in_transaction(_db(settings), calendar.years):
         print(f"{y['region'] or 'national':<10} {y['year']}  v{y['version']}  {y['source']}")
 
@@ -138,13 +133,11 @@ def cmd_calendar_list(args, settings):
 def _serve(app, args, settings):
     """Serve; with SQLite the worker runs in this process (no separate worker in the embedded demo)."""
     if settings.database_url.startswith("sqlite") and not getattr(args, "no_worker", False):
-        from workflow_app.entrypoints.worker import Worker
         Worker(app.extensions["caseflow.db"]).start_thread()
     app.run(host=args.host, port=args.port, threaded=True)
 
 
 def cmd_demo(args, settings):
-    from workflow_app.entrypoints import demo
     # The demo serves plain HTTP on this machine: its session cookie cannot carry Secure/__Host-.
     # (Production refuses SQLite, so this development setting never reaches a real deployment.)
     os.environ.setdefault("CASEFLOW_INSECURE_COOKIES", "1")
@@ -171,7 +164,6 @@ def cmd_serve(args, settings):
 
 
 def cmd_audit_verify(args, settings):
-    from workflow_app.platform.audit import trail as audit
 
     def run(s):
         if args.case or args.chain:
@@ -283,7 +275,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     overrides = {"database_url": args.database_url} if args.database_url else {}
     settings = Settings.from_env(**overrides)
-    from workflow_app.entrypoints.logging_setup import configure
     configure(settings.log_format, settings.log_level)
     try:
         code = args.func(args, settings)

@@ -17,15 +17,16 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, or_, select
 
-from workflow_app.platform import clock
-from workflow_app.platform.persistence.models import Group, Membership, User
-from workflow_app.platform.identity import access, web_login as auth_web, directory as identity
-from workflow_app.platform.identity import certificates, passwords
-from workflow_app.platform.errors import Forbidden, Invalid, NotFound
-from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.entrypoints.api import current_principal, db
 from workflow_app.entrypoints.api.auth import TokenSchema, token_dict
+from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.entrypoints.api.schemas import ProblemSchema
+from workflow_app.platform import clock
+from workflow_app.platform.errors import Forbidden, Invalid, NotFound
+from workflow_app.platform.identity import access, certificates, passwords
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.identity import web_login as auth_web
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.persistence.models import Group, Membership, User
 
 blp = Blueprint("admin", __name__, url_prefix="/api/admin", description="User management (administrators)")
 

@@ -5,14 +5,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, func, select
 
-from workflow_app.platform.persistence.models import AuditEvent
-from workflow_app.platform.identity import access
-from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.identifiers import masking
-from workflow_app.platform.errors import Forbidden, NotFound
-from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.entrypoints.api import current_principal, db
+from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.entrypoints.api.schemas import AuditPageSchema, AuditQuerySchema, ProblemSchema
+from workflow_app.platform.audit import trail as audit
+from workflow_app.platform.errors import Forbidden, NotFound
+from workflow_app.platform.identifiers import masking
+from workflow_app.platform.identity import access
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.persistence.models import AuditEvent
 
 blp = Blueprint("audit", __name__, url_prefix="/api", description="Audit trail")
 

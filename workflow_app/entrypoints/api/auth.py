@@ -5,7 +5,7 @@ from flask import current_app, g, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from workflow_app.entrypoints.api import current_principal, db, session_cookie_name
+from workflow_app.entrypoints.api.common import current_principal, db, session_cookie_name
 from workflow_app.entrypoints.api.schemas import ProblemSchema
 from workflow_app.platform.errors import Invalid
 from workflow_app.platform.identity import directory as identity

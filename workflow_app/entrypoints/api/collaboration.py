@@ -14,7 +14,7 @@ from workflow_app.domain.collaboration.common import bureau_exists
 from workflow_app.domain.collaboration.models import InterAgencyTransfer, MeetingSchedule
 from workflow_app.domain.intake.models import Case
 from workflow_app.domain.intake.queries import visible_case
-from workflow_app.entrypoints.api import current_principal, db
+from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.entrypoints.api.schemas import ProblemSchema
 from workflow_app.platform.errors import Forbidden, NotFound
 from workflow_app.platform.organisation import BODY_LABELS, HANDLING_BODIES

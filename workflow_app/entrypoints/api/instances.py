@@ -4,20 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from sqlalchemy import and_, func, select
 
-from workflow_app.platform.persistence.models import (
-    MessageSubscription,
-    ProcessInstance,
-    ProcessVersion,
-    TaskRow,
-    TimerRow,
-)
-from workflow_app.platform.identity import access, directory as identity
-from workflow_app.platform.deadlines import statutory_clocks as clocks
-from workflow_app.platform.identifiers import masking
-from workflow_app.platform.runtime import instances as runtime
-from workflow_app.platform.errors import NotFound
-from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.entrypoints.api import current_principal, db
+from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.entrypoints.api.schemas import (
     InstanceDetailSchema,
     InstancePageSchema,
@@ -26,6 +13,20 @@ from workflow_app.entrypoints.api.schemas import (
     StartInstanceSchema,
 )
 from workflow_app.entrypoints.api.tasks import task_dict
+from workflow_app.platform.deadlines import statutory_clocks as clocks
+from workflow_app.platform.errors import NotFound
+from workflow_app.platform.identifiers import masking
+from workflow_app.platform.identity import access
+from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.persistence.models import (
+    MessageSubscription,
+    ProcessInstance,
+    ProcessVersion,
+    TaskRow,
+    TimerRow,
+)
+from workflow_app.platform.runtime import instances as runtime
 
 blp = Blueprint("instances", __name__, url_prefix="/api", description="Process instances")
 

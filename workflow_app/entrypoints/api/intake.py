@@ -13,15 +13,16 @@ from sqlalchemy import and_, func, select
 
 from workflow_app.domain import vocabulary
 from workflow_app.domain.intake import catalog as catalog_mod
-from workflow_app.domain.intake import numbering, registration, queries as views
-from workflow_app.domain.intake.registration_schema import RegistrationSchema
+from workflow_app.domain.intake import numbering, registration
+from workflow_app.domain.intake import queries as views
 from workflow_app.domain.intake.models import Case, Complaint
-from workflow_app.platform.persistence.models import ProcessInstance
-from workflow_app.platform.personal_data import reveal as personal_data
+from workflow_app.domain.intake.registration_schema import RegistrationSchema
+from workflow_app.entrypoints.api.common import current_principal, db
+from workflow_app.entrypoints.api.schemas import ProblemSchema
 from workflow_app.platform.errors import Forbidden, Invalid
 from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.entrypoints.api import current_principal, db
-from workflow_app.entrypoints.api.schemas import ProblemSchema
+from workflow_app.platform.persistence.models import ProcessInstance
+from workflow_app.platform.personal_data import reveal as personal_data
 
 blp = Blueprint("intake", __name__, url_prefix="/api", description="Intake window: registration, triage outcome, cases")
 

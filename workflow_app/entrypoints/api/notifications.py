@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from workflow_app.entrypoints.api.common import current_principal, db
+from workflow_app.entrypoints.api.schemas import ProblemSchema
 from workflow_app.platform.notifications import inbox as notifications
 from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.entrypoints.api import current_principal, db
-from workflow_app.entrypoints.api.schemas import ProblemSchema
 
 blp = Blueprint("notifications", __name__, url_prefix="/api", description="Notifications")
 

@@ -5,15 +5,14 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from workflow_app.platform.identity import access
-from workflow_app.platform.deadlines import calendar_years as calendar
-from workflow_app.platform.messaging import outbox as messaging
-from workflow_app.platform.jobs import timers
-from workflow_app.platform.errors import Forbidden
-from workflow_app.platform.errors import Invalid
-from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.entrypoints.api import current_principal, db
+from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.entrypoints.api.schemas import ProblemSchema
+from workflow_app.platform.deadlines import calendar_years as calendar
+from workflow_app.platform.errors import Forbidden, Invalid
+from workflow_app.platform.identity import access
+from workflow_app.platform.jobs import timers
+from workflow_app.platform.messaging import outbox as messaging
+from workflow_app.platform.persistence.database import in_transaction
 
 blp = Blueprint("operations", __name__, url_prefix="/api", description="Calendar and incidents")
 

@@ -6,14 +6,14 @@ import json
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from workflow_app.platform.persistence.models import ProcessInstance
-from workflow_app.platform.identity import access
-from workflow_app.platform.personal_data import reveal as personal_data
-from workflow_app.platform.identifiers import masking
-from workflow_app.platform.runtime.instances import visible_task
-from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.entrypoints.api import current_principal, db
+from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.entrypoints.api.schemas import ProblemSchema
+from workflow_app.platform.identifiers import masking
+from workflow_app.platform.identity import access
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.persistence.models import ProcessInstance
+from workflow_app.platform.personal_data import reveal as personal_data
+from workflow_app.platform.runtime.instances import visible_task
 
 blp = Blueprint("personal_data", __name__, url_prefix="/api", description="Personal data: masked views and audited reveal")
 

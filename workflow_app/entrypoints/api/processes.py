@@ -7,7 +7,7 @@ from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from workflow_app.entrypoints.api import current_principal, db
+from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.entrypoints.api.schemas import (
     DeploymentResultSchema,
     DeploymentUploadSchema,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
-from workflow_app.entrypoints.api import db
+from workflow_app.entrypoints.api.common import db
 
 blp = Blueprint("system", __name__, url_prefix="/api", description="Health")
 

@@ -5,13 +5,7 @@ import json
 
 from flask_smorest import Blueprint
 
-from workflow_app.platform.persistence.models import TaskRow
-from workflow_app.platform.tasks import inbox
-from workflow_app.platform.identifiers import masking
-from workflow_app.platform.runtime import instances as runtime
-from workflow_app.platform.tasks.inbox import TaskFilter
-from workflow_app.platform.persistence.database import in_transaction
-from workflow_app.entrypoints.api import current_principal, db
+from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.entrypoints.api.schemas import (
     AssignSchema,
     CommentInSchema,
@@ -24,6 +18,12 @@ from workflow_app.entrypoints.api.schemas import (
     TaskQuerySchema,
     TaskSchema,
 )
+from workflow_app.platform.identifiers import masking
+from workflow_app.platform.persistence.database import in_transaction
+from workflow_app.platform.persistence.models import TaskRow
+from workflow_app.platform.runtime import instances as runtime
+from workflow_app.platform.tasks import inbox
+from workflow_app.platform.tasks.inbox import TaskFilter
 
 blp = Blueprint("tasks", __name__, url_prefix="/api", description="Task inbox")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from flask import Flask, abort, request, send_from_directory
 from flask_babel import Babel
 
-from workflow_app.entrypoints.api import CSRF_EXEMPT
+from workflow_app.entrypoints.api.common import CSRF_EXEMPT
 from workflow_app.entrypoints.web import cases, inbox, intake, login, notifications, tasks
 from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp
 

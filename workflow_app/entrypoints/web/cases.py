@@ -6,7 +6,7 @@ from flask import jsonify, redirect, render_template, url_for
 
 from workflow_app.domain.cases.case_file import case_file
 from workflow_app.domain.intake import queries as intake_queries
-from workflow_app.entrypoints.api import db
+from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import bp, fmt_dt, principal
 from workflow_app.platform.errors import NotFound
 from workflow_app.platform.identity import access

@@ -14,7 +14,7 @@ from flask import Blueprint, g, make_response, redirect, render_template, reques
 from flask_babel import get_locale
 
 from workflow_app.domain.vocabulary import PROCESS_LABELS
-from workflow_app.entrypoints.api import current_principal, db
+from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.platform import clock
 from workflow_app.platform.errors import DomainError, Unauthenticated
 from workflow_app.platform.identity import web_login as auth_web

@@ -9,7 +9,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from workflow_app.domain.intake import queries as intake_queries
-from workflow_app.entrypoints.api import db
+from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import MESSAGES, bp, clock_badge, flash_response, is_htmx, principal
 from workflow_app.platform import clock
 from workflow_app.platform.deadlines import running_clocks

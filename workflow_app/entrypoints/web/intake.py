@@ -11,7 +11,7 @@ from flask import redirect, render_template, request, url_for
 from workflow_app.domain.intake import catalog as catalog_mod
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.domain.intake import registration
-from workflow_app.entrypoints.api import db
+from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import MESSAGES, bp, htmx_redirect, is_htmx, principal
 from workflow_app.platform import clock
 from workflow_app.platform.errors import Invalid

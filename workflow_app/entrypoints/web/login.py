@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask import current_app, g, make_response, redirect, render_template, request, url_for
 
-from workflow_app.entrypoints.api import db
 from workflow_app.entrypoints.api.auth import _clear_cookie, _set_cookie, client_ip
+from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp, principal
 from workflow_app.platform.errors import DomainError
 from workflow_app.platform.identity import web_login as auth_web

@@ -7,7 +7,7 @@ import logging
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from workflow_app.entrypoints.api import db
+from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import principal
 from workflow_app.platform.deadlines import calendar_years as calendar
 from workflow_app.platform.notifications import inbox as notifications

@@ -6,9 +6,8 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
-from workflow_app.entrypoints.api import db
-from workflow_app.entrypoints.web.common import (bp, clock_badge, flash_response, htmx_redirect, htmx_refresh,
-                                                 principal)
+from workflow_app.entrypoints.api.common import db
+from workflow_app.entrypoints.web.common import bp, clock_badge, flash_response, htmx_redirect, htmx_refresh, principal
 from workflow_app.entrypoints.web.form_renderer import form_fields, parse_form_data
 from workflow_app.platform import clock
 from workflow_app.platform.deadlines import running_clocks

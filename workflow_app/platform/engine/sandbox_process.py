@@ -1,5 +1,9 @@
 """Diagram text runs in supervised worker processes, never in the server or the background worker.
 
+One module although it passes 400 lines: it is one security boundary — the parent's supervision, the wire
+format both sides decode with a restricted unpickler, and the child's loop — and a reviewer must be able to
+read both sides of that protocol together (docs/sandbox.md).
+
 An in-process interpreter cannot bound a single C-level call (``sum([[0] * 10**6] * 25, [])``) and a limit
 that raises an exception inside the script can be caught by the script (``except Exception: pass``). So
 every evaluation is sent to a small pool of long-lived child processes, forked by a fork server of our own

@@ -1,5 +1,8 @@
 """Identifiers taken at intake: validation and normalisation of credit codes (USCC), ID numbers and phones.
 
+One module although it passes 400 lines: a fifth of it is the reasoning below, and the three validators
+share one normalisation, one error type and one message style that an intake clerk must find consistent.
+
 Pure functions, standard library only. Every rejection is an `IdentifierError` carrying a stable
 machine-readable `code` (for the API and for tests) and a Chinese `message` written for the intake
 clerk: what is wrong, where, and what to check.
