@@ -2,7 +2,7 @@
 and the landing page that leads to it (docs/ui.md "Inbox")."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
 from flask import redirect, render_template, request, url_for
@@ -71,7 +71,7 @@ def _task_filter(params: dict, p) -> TaskFilter:
     if params.get("due_before"):
         try:
             day = datetime.strptime(params["due_before"], "%Y-%m-%d").date()
-            f.due_before = datetime.combine(day, time(23, 59, 59), tzinfo=clock.CHINA_TZ)
+            f.due_before = clock.end_of_day(day)  # "due by" a day: until its end (docs/deadlines.md)
         except ValueError:
             raise Invalid("到期日期格式不正确", "bad due_before", errors={"due_before": "日期格式应为 YYYY-MM-DD"})
     return f
