@@ -44,9 +44,9 @@ def _plain_engine(with_functions: bool):
         return PythonScriptEngine()
     # Library diagrams call the curated deadline functions in scripts: give the plain engine the same names.
     from workflow_app.platform.calendar import OfficialCalendar
-    from workflow_app.platform.engine import sandbox
+    from workflow_app.platform.engine import functions
     calendar = OfficialCalendar.builtin().provisional()
-    return PythonScriptEngine(environment=TaskDataEnvironment(dict(sandbox.available_functions(calendar))))
+    return PythonScriptEngine(environment=TaskDataEnvironment(dict(functions.available_functions(calendar))))
 
 
 def raw_case(spec, subs, engine) -> float:
@@ -264,7 +264,7 @@ def _loaded_for(url_kind_tmp, process_key: str, folders):
     from workflow_app.platform.engine import library as lib, runner
     from workflow_app.platform.processes import registry
     files = registry.library_files(folders)
-    library = lib.build_library(files, runner.script_engine)
+    library = lib.build_library(files, runner.build_only_script_engine)
     bundle = library.processes[process_key]
 
     class Loaded:
