@@ -62,3 +62,26 @@ def upload(client, files: dict[str, bytes | str]):
     import io
     data = {"files": [(io.BytesIO(c.encode() if isinstance(c, str) else c), name) for name, c in files.items()]}
     return client.post("/api/deployments", data=data, content_type="multipart/form-data")
+
+
+def props(**values) -> str:
+    return "".join(f'<spiffworkflow:property name="{k}" value="{v}" />' for k, v in values.items())
+
+
+#: An investigation clock (tests of statutory clocks share it) (60 WD from Monday 2025-03-03) that is suspended, resumed and extended on approval.
+INVESTIGATION = process(
+    "t_investigate",
+    '<bpmn:startEvent id="s" />'
+    + user_task("file", "立案", extra_props=props(
+        startClock="{'name': 'investigation', 'label': '调查期限', 'rule': '60WD', 'start': '2025-03-03'}"))
+    + user_task("suspend", "中止调查", extra_props=props(suspendClock="'investigation'"))
+    + user_task("resume", "恢复调查", extra_props=props(resumeClock="'investigation'"))
+    + user_task("approve", "延期审批", form="t_approve.json",
+                extra_props=props(extendClock="{'name': 'investigation', 'extra': 30} if approved else None",
+                                  candidateGroup="inspection/division_head"))
+    + '<bpmn:endEvent id="e" />',
+    [("f1", "s", "file"), ("f2", "file", "suspend"), ("f3", "suspend", "resume"), ("f4", "resume", "approve"),
+     ("f5", "approve", "e")],
+    lane_nodes=["file", "suspend", "resume"])
+APPROVE_FORM = json.dumps({"schema": {"type": "object", "properties": {"approved": {"type": "boolean"}},
+                                      "required": ["approved"]}})

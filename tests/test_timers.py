@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import ROOT, make_app
-from tests.samples import form_bytes, process, upload, user_task
+from tests.samples import APPROVE_FORM as SAMPLE_APPROVE_FORM
+from tests.samples import INVESTIGATION, form_bytes, process, props, upload, user_task
 from workflow_app.platform import clock
 from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.entrypoints import demo
@@ -26,10 +27,6 @@ FIXTURE_2027 = ROOT / "tests" / "deadlines" / "fixtures" / "TEST_FIXTURE_calenda
 @pytest.fixture
 def frozen(freeze_clock):
     return freeze_clock(datetime(2025, 1, 24, 10, 0, tzinfo=CST))  # Friday before Spring Festival 2025
-
-
-def props(**values):
-    return "".join(f'<spiffworkflow:property name="{k}" value="{v}" />' for k, v in values.items())
 
 
 # Acceptance with a 5 WD statutory clock: a reminder 1 WD before (non-interrupting), the hard deadline
@@ -70,24 +67,7 @@ ACCEPTANCE = ACCEPTANCE.replace(
     '<bpmn:userTask id="overdue" name="超期督办"><bpmn:extensionElements><spiffworkflow:properties>'
     '<spiffworkflow:property name="candidateGroup" value="inspection/division_head" />')
 
-# An investigation clock with an extension approval and a suspension/resumption.
-INVESTIGATION = process(
-    "t_investigate",
-    '<bpmn:startEvent id="s" />'
-    + user_task("file", "立案", extra_props=props(
-        startClock="{'name': 'investigation', 'label': '调查期限', 'rule': '60WD', 'start': '2025-03-03'}"))
-    + user_task("suspend", "中止调查", extra_props=props(suspendClock="'investigation'"))
-    + user_task("resume", "恢复调查", extra_props=props(resumeClock="'investigation'"))
-    + user_task("approve", "延期审批", form="t_approve.json",
-                extra_props=props(extendClock="{'name': 'investigation', 'extra': 30} if approved else None",
-                                  candidateGroup="inspection/division_head"))
-    + '<bpmn:endEvent id="e" />',
-    [("f1", "s", "file"), ("f2", "file", "suspend"), ("f3", "suspend", "resume"), ("f4", "resume", "approve"),
-     ("f5", "approve", "e")],
-    lane_nodes=["file", "suspend", "resume"])
-
-APPROVE_FORM = json.dumps({"schema": {"type": "object", "properties": {"approved": {"type": "boolean"}},
-                                      "required": ["approved"]}}).encode()
+APPROVE_FORM = SAMPLE_APPROVE_FORM.encode()
 
 
 def deploy(as_user, files):

@@ -3,12 +3,11 @@ extended by the directives a diagram's tasks carry (docs/deadlines.md), read bac
 them."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.samples import process, simple, user_task
+from tests.samples import APPROVE_FORM, INVESTIGATION, props, simple
 from tests.services import support
 from workflow_app.platform.deadlines import statutory_clocks
 from workflow_app.platform.errors import ProcessFailed
@@ -16,29 +15,6 @@ from workflow_app.platform.errors import ProcessFailed
 CST = timezone(timedelta(hours=8))
 UTC = timezone.utc
 ACCEPTED = {"accepted": True, "acceptance_opinion": "符合受理条件"}
-
-
-def props(**values) -> str:
-    return "".join(f'<spiffworkflow:property name="{k}" value="{v}" />' for k, v in values.items())
-
-
-#: An investigation clock (60 WD from Monday 2025-03-03) that is suspended, resumed and extended on approval.
-INVESTIGATION = process(
-    "t_investigate",
-    '<bpmn:startEvent id="s" />'
-    + user_task("file", "立案", extra_props=props(
-        startClock="{'name': 'investigation', 'label': '调查期限', 'rule': '60WD', 'start': '2025-03-03'}"))
-    + user_task("suspend", "中止调查", extra_props=props(suspendClock="'investigation'"))
-    + user_task("resume", "恢复调查", extra_props=props(resumeClock="'investigation'"))
-    + user_task("approve", "延期审批", form="t_approve.json",
-                extra_props=props(extendClock="{'name': 'investigation', 'extra': 30} if approved else None",
-                                  candidateGroup="inspection/division_head"))
-    + '<bpmn:endEvent id="e" />',
-    [("f1", "s", "file"), ("f2", "file", "suspend"), ("f3", "suspend", "resume"), ("f4", "resume", "approve"),
-     ("f5", "approve", "e")],
-    lane_nodes=["file", "suspend", "resume"])
-APPROVE_FORM = json.dumps({"schema": {"type": "object", "properties": {"approved": {"type": "boolean"}},
-                                      "required": ["approved"]}})
 
 
 def clocks(db, instance_id: int) -> dict[str, dict]:

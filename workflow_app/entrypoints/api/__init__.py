@@ -28,7 +28,7 @@ from workflow_app.entrypoints.api import (
     system,
     tasks,
 )
-from workflow_app.entrypoints.api.common import _STATUS_ZH, CSRF_EXEMPT, current_principal, problem, session_cookie_name
+from workflow_app.entrypoints.api.common import STATUS_ZH, CSRF_EXEMPT, current_principal, problem, session_cookie_name
 from workflow_app.platform.errors import DomainError
 from workflow_app.platform.identifiers import masking
 
@@ -50,7 +50,7 @@ class ProblemApi(Api):
                     for field, msgs in location.items():
                         errors[str(field)] = "; ".join(map(str, msgs)) if isinstance(msgs, list) else str(msgs)
         detail = error.description if status < 500 else "internal error"
-        return problem(status, error.name, str(detail), _STATUS_ZH.get(status, "请求失败"), errors=errors)
+        return problem(status, error.name, str(detail), STATUS_ZH.get(status, "请求失败"), errors=errors)
 
 
 #: Largest JSON body accepted (bytes) and deepest nesting; beyond them a request is refused before parsing.
@@ -115,11 +115,11 @@ def _screen_json():
     """Refuse oversized, over-deep or NUL-carrying JSON bodies before an endpoint parses them."""
     if (request.content_length or 0) > MAX_JSON_BYTES:
         return problem(413, "Payload Too Large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
-                       _STATUS_ZH[413])
+                       STATUS_ZH[413])
     data = request.get_data(cache=True)
     if len(data) > MAX_JSON_BYTES:
         return problem(413, "Payload Too Large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
-                       _STATUS_ZH[413])
+                       STATUS_ZH[413])
     if b"\x00" in data:
         return problem(400, "Bad Request", "NUL characters are not allowed", "请求中含有不允许的字符")
     try:

@@ -149,8 +149,24 @@ def problems_in_region(region: Any) -> list[str]:
     return []
 
 
+class _DaysOfYear:
+    """What national and regional year data share: lookups of their days, pickling and JSON."""
+
+    def __reduce__(self) -> tuple:
+        return (type(self), tuple(getattr(self, f) for f in _DATA_FIELDS[type(self).__name__]))
+
+    def holiday_name(self, day: date) -> str | None:
+        return self._names.get(day)
+
+    def is_adjusted_workday(self, day: date) -> bool:
+        return day in self._workdays
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+
 @dataclass(frozen=True)
-class YearData:
+class YearData(_DaysOfYear):
     """The official holiday arrangement of one year (national)."""
 
     year: int
@@ -170,26 +186,15 @@ class YearData:
             raise CalendarDataError(problems)
         _freeze_days(self)
 
-    def __reduce__(self) -> tuple:
-        return (type(self), tuple(getattr(self, f) for f in _DATA_FIELDS[type(self).__name__]))
-
-    def holiday_name(self, day: date) -> str | None:
-        return self._names.get(day)
-
-    def is_adjusted_workday(self, day: date) -> bool:
-        return day in self._workdays
-
     def to_dict(self) -> dict[str, Any]:
         """The JSON document this data was (or could have been) loaded from; ``load_year_data`` reads it
         back. Built-in data serialises with version 0, which the loader refuses on purpose."""
         return _to_dict(self, {})
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
 
 @dataclass(frozen=True)
-class RegionYearData:
+class RegionYearData(_DaysOfYear):
     """Local additions to the national calendar for one region and year."""
 
     region: str
@@ -211,20 +216,9 @@ class RegionYearData:
             raise CalendarDataError(problems)
         _freeze_days(self)
 
-    def __reduce__(self) -> tuple:
-        return (type(self), tuple(getattr(self, f) for f in _DATA_FIELDS[type(self).__name__]))
-
-    def holiday_name(self, day: date) -> str | None:
-        return self._names.get(day)
-
-    def is_adjusted_workday(self, day: date) -> bool:
-        return day in self._workdays
-
     def to_dict(self) -> dict[str, Any]:
         return _to_dict(self, {"region": self.region})
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
 
 def _freeze_days(data: YearData | RegionYearData) -> None:
