@@ -2,6 +2,7 @@
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from workflow_app.platform.persistence.models.attachment import Attachment
 from workflow_app.platform.persistence.models.audit import AuditChainHead, AuditEvent
 from workflow_app.platform.persistence.models.base import Base, UTCDateTime
 from workflow_app.platform.persistence.models.org import (
@@ -34,7 +35,7 @@ from workflow_app.platform.persistence.models.runtime import (
 from workflow_app.platform.persistence.models.inbox_filter import SavedFilter
 
 __all__ = [
-    "ApiToken", "AuditChainHead", "AuditEvent", "Base", "Body", "Bureau", "CalendarYear", "CaseAccess", "Certificate",
+    "ApiToken", "Attachment", "AuditChainHead", "AuditEvent", "Base", "Body", "Bureau", "CalendarYear", "CaseAccess", "Certificate",
     "DeadlineRecompute", "Deployment", "Group", "Incident", "LoginThrottle", "Membership", "MessageReceipt",
     "MessageSubscription", "Notification", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile",
     "SavedFilter", "StatutoryClockRow", "TaskComment", "TaskRow", "TimerRow", "UTCDateTime", "User", "WebSession",
