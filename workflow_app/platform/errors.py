@@ -49,3 +49,9 @@ class ProcessFailed(DomainError):
     """The engine could not complete a step (script error, limit); nothing was changed."""
 
     status, type, title = 422, "process-error", "Process step failed"
+
+
+class TooLarge(DomainError):
+    """An upload over its size limit."""
+
+    status, type, title = 413, "payload-too-large", "Payload too large"
