@@ -12,7 +12,7 @@ import those functions (``platform/engine/sandbox_process.py``, docs/sandbox.md)
 from __future__ import annotations
 
 from workflow_app.domain.collaboration import common as collaboration, hearings, meetings, transfers
-from workflow_app.domain.intake import triage
+from workflow_app.domain.intake import numbering as intake_numbering, triage
 from workflow_app.platform.deadlines import diagram_functions
 from workflow_app.platform.engine import sandbox
 from workflow_app.platform.jobs import timers
@@ -60,4 +60,5 @@ def wire() -> None:
     for message_name, handler in EVENT_HANDLERS:
         runtime.register_event_handler(message_name, handler)
     wire_diagram_functions()
+    intake_numbering.register_number_kinds()  # complaint and case numbers
     collaboration.register_number_kinds()  # transfer, notification, joint hearing ... numbers

@@ -49,3 +49,15 @@ class ProcessFailed(DomainError):
     """The engine could not complete a step (script error, limit); nothing was changed."""
 
     status, type, title = 422, "process-error", "Process step failed"
+
+
+class TemplateRejected(DomainError):
+    """A document template could not be filled (a refused tag, an unknown field); nothing was issued."""
+
+    status, type, title = 422, "template-rejected", "Document template rejected"
+
+
+class ServiceUnavailable(DomainError):
+    """A tool the server needs (the PDF converter) is missing or did not answer in time; retry later."""
+
+    status, type, title = 503, "service-unavailable", "Service unavailable"
