@@ -1,4 +1,5 @@
-"""Document types and their DOCX templates: load ``documents/types.json``, fill a template with docxtpl.
+"""Document types, their DOCX templates and the methods of service: the data of ``documents/``; filling a
+template with docxtpl.
 
 Templates are edited by people (process owners, in Word), so they are filled in a sandboxed Jinja
 environment with autoescape: a tag may read the context it is given and nothing else — no attributes that
@@ -79,6 +80,22 @@ def document_type(code: str, root: Path = DEFAULT_ROOT) -> DocumentType:
     if found is None:
         raise NotFound(f"文书种类 {code} 不存在", f"document type {code!r} not found")
     return found
+
+
+@lru_cache(maxsize=4)
+def _cached_methods(root: Path) -> dict[str, dict]:
+    data = json.loads((root / "service_methods.json").read_text(encoding="utf-8"))
+    out = {}
+    for entry in data["methods"]:
+        if not all(isinstance(entry.get(k), str) and entry[k] for k in ("code", "label_zh", "label_en")):
+            raise ValueError(f"service_methods.json: incomplete method {entry!r}")
+        out[entry["code"]] = {"code": entry["code"], "label_zh": entry["label_zh"], "label_en": entry["label_en"]}
+    return out
+
+
+def service_methods(root: Path = DEFAULT_ROOT) -> dict[str, dict]:
+    """The methods of service (送达方式) of documents/service_methods.json, by code, in their order."""
+    return _cached_methods(root)
 
 
 def sandboxed_environment() -> SandboxedEnvironment:

@@ -18,6 +18,7 @@ from workflow_app.platform.persistence.models.org import (
 )
 from workflow_app.platform.persistence.models.process import Deployment, ProcessVersion, RegistryFile
 from workflow_app.platform.persistence.models.calendar_year import CalendarYear
+from workflow_app.platform.persistence.models.document import DocumentService, IssuedDocument
 from workflow_app.platform.persistence.models.notification import Notification
 from workflow_app.platform.persistence.models.numbering import NumberScheme, NumberSequence
 from workflow_app.platform.persistence.models.runtime import (
@@ -36,7 +37,7 @@ from workflow_app.platform.persistence.models.inbox_filter import SavedFilter
 
 __all__ = [
     "ApiToken", "AuditChainHead", "AuditEvent", "Base", "Body", "Bureau", "CalendarYear", "CaseAccess", "Certificate",
-    "DeadlineRecompute", "Deployment", "Group", "Incident", "LoginThrottle", "Membership", "MessageReceipt",
+    "DeadlineRecompute", "DocumentService", "IssuedDocument", "Deployment", "Group", "Incident", "LoginThrottle", "Membership", "MessageReceipt",
     "MessageSubscription", "Notification", "NumberScheme", "NumberSequence", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile",
     "SavedFilter", "StatutoryClockRow", "TaskComment", "TaskRow", "TimerRow", "UTCDateTime", "User", "WebSession",
     "install_triggers",
