@@ -11,6 +11,9 @@ from workflow_app.entrypoints.api import init_api
 from workflow_app.entrypoints.config import InsecureConfiguration, Settings
 from workflow_app.entrypoints.logging_setup import configure, install_request_logging
 from workflow_app.entrypoints.web import init_web
+from workflow_app.platform.files import attachments
+from workflow_app.platform.files.content_types import FileTypePolicy
+from workflow_app.platform.files.storage import BlobStore, LocalFolderStorage, S3Storage
 from workflow_app.platform.persistence.database import Database, in_transaction
 from workflow_app.platform.persistence.migrate import current_revision, head_revision
 from workflow_app.platform.processes import registry
@@ -18,10 +21,27 @@ from workflow_app.platform.processes import registry
 log = logging.getLogger(__name__)
 
 
+def blob_store(settings: Settings) -> BlobStore:
+    """The attachments' blob store the settings name (docs/files.md "Storage")."""
+    if settings.files_backend == "s3":
+        return S3Storage(settings.s3_bucket or "", endpoint_url=settings.s3_endpoint, region=settings.s3_region,
+                         access_key=settings.s3_access_key, secret_key=settings.s3_secret_key,
+                         prefix=settings.s3_prefix)
+    return LocalFolderStorage(settings.blob_folder())
+
+
+def configure_files(settings: Settings) -> FileTypePolicy:
+    """Install the blob store and the file-type policy of the settings; returns the policy."""
+    policy = FileTypePolicy.load(settings.file_types_path, settings.max_file_bytes)
+    attachments.configure(blob_store(settings), policy)
+    return policy
+
+
 def open_database(settings: Settings) -> Database:
     """The database the settings name, ready for the application: its schema created (demo, development)
-    or checked to be at the code's revision, and the process library synced when the settings ask for it.
-    The app and the worker start the same way."""
+    or checked to be at the code's revision, and the process library synced when the settings ask for it;
+    the attachments' file store configured. The app and the worker start the same way."""
+    configure_files(settings)
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url, pool_size=settings.pool_size)
@@ -48,7 +68,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        # an upload carries one file of at most the policy's limit, plus the form around it
+        MAX_CONTENT_LENGTH=max(settings.max_upload_bytes,
+                               FileTypePolicy.load(settings.file_types_path, settings.max_file_bytes).max_bytes
+                               + 1024 * 1024),
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False

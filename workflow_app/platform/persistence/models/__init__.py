@@ -2,6 +2,7 @@
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from workflow_app.platform.persistence.models.attachment import Attachment
 from workflow_app.platform.persistence.models.audit import AuditChainHead, AuditEvent
 from workflow_app.platform.persistence.models.base import Base, UTCDateTime
 from workflow_app.platform.persistence.models.org import (
@@ -36,9 +37,10 @@ from workflow_app.platform.persistence.models.runtime import (
 from workflow_app.platform.persistence.models.inbox_filter import SavedFilter
 
 __all__ = [
-    "ApiToken", "AuditChainHead", "AuditEvent", "Base", "Body", "Bureau", "CalendarYear", "CaseAccess", "Certificate",
-    "DeadlineRecompute", "DocumentService", "IssuedDocument", "Deployment", "Group", "Incident", "LoginThrottle", "Membership", "MessageReceipt",
-    "MessageSubscription", "Notification", "NumberScheme", "NumberSequence", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile",
+    "ApiToken", "Attachment", "AuditChainHead", "AuditEvent", "Base", "Body", "Bureau", "CalendarYear", "CaseAccess",
+    "Certificate", "DeadlineRecompute", "Deployment", "DocumentService", "Group", "Incident", "IssuedDocument",
+    "LoginThrottle", "Membership", "MessageReceipt", "MessageSubscription", "Notification", "NumberScheme",
+    "NumberSequence", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile",
     "SavedFilter", "StatutoryClockRow", "TaskComment", "TaskRow", "TimerRow", "UTCDateTime", "User", "WebSession",
     "install_triggers",
 ]
