@@ -73,6 +73,29 @@ def may_issue(p: Principal, doc_type: DocumentType, instance: ProcessInstance) -
     return any((instance.jurisdiction, body) in p.bodies() for body in doc_type.issuing_bodies)
 
 
+def _issuable_here(p: Principal, instance: ProcessInstance) -> set[str]:
+    return {t.code for t in templates.document_types().values() if may_issue(p, t, instance)}
+
+
+def reachable_instance(session: Session, p: Principal, instance_id: int,
+                       doc_type: DocumentType | None = None) -> tuple[ProcessInstance, set[str] | None]:
+    """The case, for its documents: ``(instance, None)`` when the caller sees the case (every document), or
+    ``(instance, codes)`` when the caller does not see it but belongs to an issuing body of its bureau — the
+    window's clerks issue the receipt on a registration's triage case they have no task in — and then sees
+    the documents of those types only (of ``doc_type`` when given). Otherwise 404 (docs/documents.md)."""
+    try:
+        return access.visible_instance(session, p, instance_id), None
+    except NotFound:
+        ok = isinstance(instance_id, int) and 0 < instance_id < 2**31
+        instance = session.get(ProcessInstance, instance_id) if ok else None
+        codes = _issuable_here(p, instance) if instance is not None else set()
+        if doc_type is not None:
+            codes &= {doc_type.code}
+        if not codes:
+            raise
+        return instance, codes
+
+
 def issue(session: Session, p: Principal, instance_id: int, doc_type_code: str, context: dict,
           task_id: str | None = None) -> IssuedDocument:
     """Issue a document of ``doc_type_code`` on the case ``instance_id`` filled with ``context``.
@@ -80,7 +103,7 @@ def issue(session: Session, p: Principal, instance_id: int, doc_type_code: str, 
     ``context`` holds the type's fields (the domain builds it); ``document_number`` and ``issued_on`` are
     added here. Returns the stored record; its attachments hold the DOCX and the PDF."""
     doc_type = templates.document_type(doc_type_code)
-    instance = access.visible_instance(session, p, instance_id)
+    instance, _ = reachable_instance(session, p, instance_id, doc_type)
     if not may_issue(p, doc_type, instance):
         raise Forbidden(f"只有本局{_bodies_text(doc_type)}的工作人员可以制发{doc_type.label_zh}",
                         f"{doc_type.code} is issued by {', '.join(doc_type.issuing_bodies)} of {instance.jurisdiction}")
@@ -118,7 +141,7 @@ def issue_for_case(session: Session, p: Principal, instance_id: int, doc_type_co
     if source is None:
         raise Invalid(f"{doc_type.label_zh}不能在此直接生成", f"no context source for {doc_type.code}",
                       errors={"doc_type": "该文书不能在此直接生成"})
-    instance = access.visible_instance(session, p, instance_id)
+    instance, _ = reachable_instance(session, p, instance_id, doc_type)
     if not may_issue(p, doc_type, instance):
         raise Forbidden(f"只有本局{_bodies_text(doc_type)}的工作人员可以制发{doc_type.label_zh}",
                         f"{doc_type.code} is issued by {', '.join(doc_type.issuing_bodies)} of {instance.jurisdiction}")
@@ -128,7 +151,7 @@ def issue_for_case(session: Session, p: Principal, instance_id: int, doc_type_co
 def issuable_types(session: Session, p: Principal, instance_id: int) -> list[dict]:
     """The document types the caller may generate on this case, each with its subjects when it needs one
     (a type whose subjects are empty has nothing to be issued for yet and is left out)."""
-    instance = access.visible_instance(session, p, instance_id)
+    instance, _ = reachable_instance(session, p, instance_id)
     out = []
     for doc_type in templates.document_types().values():
         source = _SOURCES.get(doc_type.code)
@@ -152,9 +175,11 @@ def get(session: Session, p: Principal, document_id: int) -> IssuedDocument:
     if row is None:
         raise NotFound("文书不存在或无权查看", f"document {document_id} not found")
     try:
-        access.visible_instance(session, p, row.instance_id)
+        _, codes = reachable_instance(session, p, row.instance_id)
     except NotFound:
-        raise NotFound("文书不存在或无权查看", f"document {document_id} not found") from None
+        codes = set()
+    if codes is not None and row.doc_type not in codes:
+        raise NotFound("文书不存在或无权查看", f"document {document_id} not found")
     return row
 
 
@@ -163,7 +188,8 @@ def document_file(session: Session, p: Principal, document_id: int, fmt: str) ->
     if fmt not in ("docx", "pdf"):
         raise NotFound("文书格式不存在", f"format {fmt!r} not found")
     row = get(session, p, document_id)
-    attachment = attachments.get(session, p, row.docx_attachment_id if fmt == "docx" else row.pdf_attachment_id)
+    # The document's own check above decides (it admits the issuing body); the attachment is its file.
+    attachment = session.get(Attachment, row.docx_attachment_id if fmt == "docx" else row.pdf_attachment_id)
     return attachment, attachments.read_bytes(attachment)
 
 
@@ -199,11 +225,16 @@ def _file_dict(a: Attachment | None) -> dict | None:
     return {"attachment_id": a.id, "filename": a.filename, "sha256": a.sha256, "size": a.size, "media_type": a.media_type}
 
 
-def list_for_instance(session: Session, p: Principal, instance_id: int) -> list[dict]:
-    """The documents issued on a case the caller sees, newest first, with their service records."""
-    instance = access.visible_instance(session, p, instance_id)
-    rows = list(session.scalars(select(IssuedDocument).where(IssuedDocument.instance_id == instance.id)
-                                .order_by(IssuedDocument.issued_at.desc(), IssuedDocument.id.desc())))
+def list_for_instance(session: Session, p: Principal, instance_id: int, doc_type: str | None = None) -> list[dict]:
+    """The documents issued on a case (of ``doc_type`` only, when given), newest first, with their service
+    records: all of them for who sees the case, those of the types they issue for an issuing body."""
+    instance, codes = reachable_instance(session, p, instance_id)
+    query = select(IssuedDocument).where(IssuedDocument.instance_id == instance.id)
+    if codes is not None:
+        query = query.where(IssuedDocument.doc_type.in_(sorted(codes)))
+    if doc_type is not None:
+        query = query.where(IssuedDocument.doc_type == doc_type)
+    rows = list(session.scalars(query.order_by(IssuedDocument.issued_at.desc(), IssuedDocument.id.desc())))
     by_doc: dict[int, list[DocumentService]] = {r.id: [] for r in rows}
     if rows:
         for s in session.scalars(select(DocumentService).where(DocumentService.document_id.in_(list(by_doc)))

@@ -12,8 +12,8 @@ from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.documents import issuing, templates
 from workflow_app.platform.errors import Forbidden, Invalid
 from workflow_app.platform.files import attachments
-from workflow_app.platform.identity import access
 from workflow_app.platform.identity.directory import Principal
+from workflow_app.platform.persistence.models import Attachment
 from workflow_app.platform.persistence.models.document import DocumentService
 
 MAX_RECIPIENT = 200
@@ -25,7 +25,7 @@ def record_service(session: Session, p: Principal, document_id: int, *, served_o
                    proof_data: bytes | None = None, proof_attachment_id: int | None = None) -> DocumentService:
     """Record that the document ``document_id`` was served; the proof file (if any) joins the case's files."""
     row = issuing.get(session, p, document_id)
-    instance = access.visible_instance(session, p, row.instance_id)
+    instance, _ = issuing.reachable_instance(session, p, row.instance_id)
     if not issuing.may_issue(p, templates.document_type(row.doc_type), instance):
         raise Forbidden("只有制发机构的工作人员可以登记送达", f"{p.username} may not record service of {row.doc_type}")
     errors: dict[str, str] = {}
@@ -42,8 +42,8 @@ def record_service(session: Session, p: Principal, document_id: int, *, served_o
         errors["note"] = f"说明不能超过{MAX_NOTE}字"
     existing_proof = None
     if proof_attachment_id is not None:
-        existing_proof = attachments.get(session, p, proof_attachment_id)
-        if existing_proof.instance_id != instance.id:
+        existing_proof = session.get(Attachment, proof_attachment_id)
+        if existing_proof is None or existing_proof.instance_id != instance.id:
             errors["proof_attachment_id"] = "送达凭证应为本案件的附件"
     has_proof = bool(proof_data) or existing_proof is not None
     if not has_proof and not note:
