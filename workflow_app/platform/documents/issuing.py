@@ -203,7 +203,8 @@ def document_dict(session: Session, row: IssuedDocument, services: list[Document
     names = dict(session.execute(select(User.username, User.display_name).where(
         User.username.in_({row.issued_by, *(s.recorded_by for s in services)}))).all())
     return {"id": row.id, "instance_id": row.instance_id, "task_id": row.task_id, "doc_type": row.doc_type,
-            "doc_type_label": doc_type.label_zh if doc_type else row.doc_type, "number": row.number,
+            "doc_type_label": doc_type.label_zh if doc_type else row.doc_type,
+            "doc_type_label_en": doc_type.label_en if doc_type else row.doc_type, "number": row.number,
             "issued_by": row.issued_by, "issued_by_name": names.get(row.issued_by, row.issued_by),
             "issued_at": row.issued_at,
             "docx": _file_dict(files.get(row.docx_attachment_id)), "pdf": _file_dict(files.get(row.pdf_attachment_id)),
@@ -214,7 +215,8 @@ def document_dict(session: Session, row: IssuedDocument, services: list[Document
 def service_dict(s: DocumentService) -> dict:
     methods = templates.service_methods()
     return {"id": s.id, "document_id": s.document_id, "served_on": s.served_on, "method": s.method,
-            "method_label": methods.get(s.method, {}).get("label_zh", s.method), "recipient": s.recipient,
+            "method_label": methods.get(s.method, {}).get("label_zh", s.method),
+            "method_label_en": methods.get(s.method, {}).get("label_en", s.method), "recipient": s.recipient,
             "proof_attachment_id": s.proof_attachment_id, "note": s.note, "recorded_by": s.recorded_by,
             "recorded_at": s.recorded_at}
 
