@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from tests.intake.helpers import claim, id_number, registration, uscc
 from tests.samples import upload
 from workflow_app.platform.persistence.models import AuditEvent, ProcessInstance
-from workflow_app.domain.intake.models import Complaint, NumberSequence
+from workflow_app.domain.intake.models import Complaint
+from workflow_app.platform.persistence.models import NumberSequence
 
 pytestmark = pytest.mark.usefixtures("frozen")
 

@@ -32,7 +32,8 @@ import workflow_app
 for module in pkgutil.walk_packages(workflow_app.__path__, "workflow_app."):
     if module.name != "workflow_app.entrypoints.wsgi":  # wsgi builds the app from the environment
         importlib.import_module(module.name)
-from workflow_app.domain.intake import numbering
+from workflow_app.platform.numbering import numbers as numbering
+from workflow_app.platform.documents import issuing
 from workflow_app.platform.engine import functions, sandbox
 from workflow_app.platform.runtime import instances as runtime
 if sys.argv[1:] == ["wire"]:
@@ -44,6 +45,7 @@ print(json.dumps({
     "functions": [[e.name, e.module, e.qualname, e.takes_calendar] for e in functions.function_table()],
     "number_kinds": sorted(numbering.KINDS),
     "patterns": sorted(numbering.DEFAULT_PATTERNS),
+    "document_sources": sorted(issuing.context_sources()),
 }))
 """
 
@@ -56,6 +58,7 @@ def _probe(*args: str) -> dict:
 
 
 INTAKE_KINDS = ["arbitration", "complaint", "inspection", "si_audit"]
+DOCUMENT_KINDS = ["doc_complaint_receipt", "doc_transfer_letter"]  # documents/types.json
 COLLABORATION_KINDS = ["assistance", "joint_hearing", "liaison_meeting", "notification", "police_transfer",
                        "transfer"]
 
@@ -64,7 +67,7 @@ def test_importing_every_module_registers_nothing():
     state = _probe()
     assert state["handlers"] == {}
     assert state["functions"] == []
-    assert state["number_kinds"] == INTAKE_KINDS and state["patterns"] == INTAKE_KINDS
+    assert state["number_kinds"] == [] and state["patterns"] == [] and state["document_sources"] == []
 
 
 def test_bootstrap_wires_every_handler_function_and_number_kind_once():
@@ -91,8 +94,9 @@ def test_bootstrap_wires_every_handler_function_and_number_kind_once():
         "now_iso": (f"{deadlines}.now_iso", False),
         "years_after": ("workflow_app.domain.intake.triage.years_after", False),
     }
-    assert state["number_kinds"] == sorted(INTAKE_KINDS + COLLABORATION_KINDS)
+    assert state["number_kinds"] == sorted(INTAKE_KINDS + COLLABORATION_KINDS + DOCUMENT_KINDS)
     assert state["patterns"] == state["number_kinds"]
+    assert state["document_sources"] == ["complaint_receipt", "transfer_letter"]
 
 
 def test_wiring_again_changes_nothing():

@@ -7,7 +7,8 @@ import pytest
 
 from tests.intake.helpers import claim, id_number, registration, uscc
 from tests.services import support
-from workflow_app.domain.intake import numbering, queries, registration as intake
+from workflow_app.domain.intake import queries, registration as intake
+from workflow_app.platform.numbering import numbers as numbering
 from workflow_app.platform.errors import Forbidden, Invalid, NotFound
 
 pytestmark = pytest.mark.usefixtures("colleagues")

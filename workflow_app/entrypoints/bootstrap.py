@@ -11,9 +11,10 @@ import those functions (``platform/engine/sandbox_process.py``, docs/sandbox.md)
 """
 from __future__ import annotations
 
-from workflow_app.domain.collaboration import common as collaboration, hearings, meetings, transfers
-from workflow_app.domain.intake import triage
+from workflow_app.domain.collaboration import common as collaboration, hearings, meetings, transfer_letter, transfers
+from workflow_app.domain.intake import numbering as intake_numbering, receipt_document, triage
 from workflow_app.platform.deadlines import diagram_functions
+from workflow_app.platform.documents import issuing as documents
 from workflow_app.platform.engine import sandbox
 from workflow_app.platform.jobs import timers
 from workflow_app.platform.runtime import instances as runtime
@@ -60,4 +61,8 @@ def wire() -> None:
     for message_name, handler in EVENT_HANDLERS:
         runtime.register_event_handler(message_name, handler)
     wire_diagram_functions()
+    intake_numbering.register_number_kinds()  # complaint and case numbers
     collaboration.register_number_kinds()  # transfer, notification, joint hearing ... numbers
+    documents.register_number_kinds()  # a 文号 kind per document type (documents/types.json)
+    receipt_document.register_document_source()  # 举报投诉登记回执
+    transfer_letter.register_document_source()  # 案件移送函

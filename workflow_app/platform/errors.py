@@ -55,3 +55,15 @@ class TooLarge(DomainError):
     """An upload over its size limit."""
 
     status, type, title = 413, "payload-too-large", "Payload too large"
+
+
+class TemplateRejected(DomainError):
+    """A document template could not be filled (a refused tag, an unknown field); nothing was issued."""
+
+    status, type, title = 422, "template-rejected", "Document template rejected"
+
+
+class ServiceUnavailable(DomainError):
+    """A tool the server needs (the PDF converter) is missing or did not answer in time; retry later."""
+
+    status, type, title = 503, "service-unavailable", "Service unavailable"

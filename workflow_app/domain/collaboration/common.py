@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_app.domain.intake import numbering
+from workflow_app.platform.numbering import numbers as numbering
 from workflow_app.platform import clock
 from workflow_app.platform.errors import Forbidden, Invalid
 from workflow_app.platform.identity import directory as identity
@@ -15,7 +15,7 @@ from workflow_app.platform.identity.directory import Principal
 from workflow_app.platform.organisation import BODY_LABELS
 from workflow_app.platform.persistence.models import Bureau
 
-#: Numbering kinds (intake numbering service: pattern per bureau, counter per bureau and year).
+#: Numbering kinds (platform numbering service: pattern per bureau, counter per bureau and year).
 NUMBER_KINDS = {
     "transfer": ("案件移送编号", "{bureau_short}人社移〔{year}〕{seq:05d}号"),
     "notification": ("通报编号", "{bureau_short}人社通〔{year}〕{seq:05d}号"),
@@ -28,8 +28,7 @@ NUMBER_KINDS = {
 
 def register_number_kinds() -> None:
     for kind, (label, pattern) in NUMBER_KINDS.items():
-        numbering.KINDS.setdefault(kind, label)
-        numbering.DEFAULT_PATTERNS.setdefault(kind, pattern)
+        numbering.register_kind(kind, label, pattern)
 
 
 def member_of(p: Principal, bureau: str, body: str) -> bool:

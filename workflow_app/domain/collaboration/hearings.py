@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform.organisation import BODY_LABELS, HANDLING_BODIES
 from workflow_app.platform import clock
-from workflow_app.domain.intake import numbering, triage
+from workflow_app.domain.intake import triage
+from workflow_app.platform.numbering import numbers as numbering
 from workflow_app.domain.intake.queries import visible_case, visible_complaint
 from workflow_app.domain.intake.models import Case, Complaint, ComplaintClaim, JointHearingRequest
 from workflow_app.domain.collaboration.models import JointHearing, JointHearingOpinion

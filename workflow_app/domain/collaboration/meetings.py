@@ -27,7 +27,7 @@ from workflow_app.domain.collaboration.models import (
     MeetingSchedule,
     MeetingScheduleRun,
 )
-from workflow_app.domain.intake import numbering
+from workflow_app.platform.numbering import numbers as numbering
 from workflow_app.domain.intake.models import Case, Complaint, JointHearingRequest
 from workflow_app.domain.vocabulary import TRANSFER_STATUS_LABELS
 from workflow_app.platform import clock

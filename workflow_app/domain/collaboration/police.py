@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from workflow_app.domain.collaboration import common
 from workflow_app.domain.collaboration.common import invalid
 from workflow_app.domain.collaboration.models import InterAgencyTransfer
-from workflow_app.domain.intake import numbering
+from workflow_app.platform.numbering import numbers as numbering
 from workflow_app.domain.intake.models import Case
 from workflow_app.domain.intake.queries import visible_case
 from workflow_app.domain.intake.registration import region_codes

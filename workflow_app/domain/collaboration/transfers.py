@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from workflow_app.domain.collaboration import common, police
 from workflow_app.domain.collaboration.common import invalid
 from workflow_app.domain.collaboration.models import InterAgencyTransfer
-from workflow_app.domain.intake import numbering, triage
+from workflow_app.domain.intake import triage
+from workflow_app.platform.numbering import numbers as numbering
 from workflow_app.domain.intake.models import Case, Complaint, ComplaintClaim
 from workflow_app.domain.intake.queries import visible_case
 from workflow_app.domain.vocabulary import ASSISTANCE_LABELS, TRANSFER_KIND_LABELS

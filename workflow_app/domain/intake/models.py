@@ -8,7 +8,6 @@
 * :class:`TransferLedgerEntry` — the intake's rows of the transfer ledger (移送台账/通报台账): referrals to
   departments outside 人社 (T7) and notifications to a sector regulator (F3).
 * :class:`JointHearingRequest` — the triage room asked for a joint hearing (联合会商).
-* :class:`NumberScheme` / :class:`NumberSequence` — numbering patterns per kind and bureau, counters per year.
 """
 from __future__ import annotations
 
@@ -169,29 +168,3 @@ class JointHearingRequest(Base):
     status: Mapped[str] = mapped_column(String(16))  # requested
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     requested_by: Mapped[str] = mapped_column(String(64))
-
-
-class NumberScheme(Base):
-    """A numbering pattern for one kind of number in one bureau (``*``: the default of every bureau)."""
-
-    __tablename__ = "number_scheme"
-    __table_args__ = (UniqueConstraint("kind", "bureau_code"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # complaint | inspection | si_audit | arbitration
-    bureau_code: Mapped[str] = mapped_column(String(64))
-    pattern: Mapped[str] = mapped_column(String(200))
-    bureau_short: Mapped[str | None] = mapped_column(String(32))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_by: Mapped[str] = mapped_column(String(64))
-
-
-class NumberSequence(Base):
-    """The last number issued for one kind, bureau and year (incremented under a row lock)."""
-
-    __tablename__ = "number_sequence"
-    __table_args__ = (UniqueConstraint("kind", "bureau_code", "year"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    bureau_code: Mapped[str] = mapped_column(String(64))
-    year: Mapped[int] = mapped_column(Integer)
-    last_value: Mapped[int] = mapped_column(Integer, default=0)

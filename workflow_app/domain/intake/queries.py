@@ -246,8 +246,21 @@ def receipt(session: Session, complaint: Complaint, doc: dict | None = None) -> 
     lines = ["举报投诉登记回执", f"编号：{complaint.number}", f"类型：{doc['kind_label']}（{doc['channel_label']}）",
              f"接收时间：{local:%Y-%m-%d %H:%M}", f"受理窗口：{doc['window']['name'] or complaint.window_bureau}",
              f"被投诉举报单位：{complaint.employer_name}", "诉求及去向："]
+    for claim, where in claim_destinations(doc):
+        lines.append(f"  {claim['label']}：{where}")
+    if doc["flags"]["urgent"]:
+        lines.append("本件列为紧急案件，优先办理。")
+    message = _message(doc)
+    return plain({"number": complaint.number, "received_at": complaint.received_at,
+                  "registered_at": complaint.registered_at, "window": doc["window"], "message": message,
+                  "text": "\n".join(lines)})
+
+
+def claim_destinations(doc: dict) -> list[tuple[dict, str]]:
+    """Each claim of a registration (``complaint_dict``) with the words saying where it went (the receipt's)."""
     cases = {c["id"]: c for c in doc["cases"]}
     links = {l["case_id"]: l for l in doc["duplicate_links"]}
+    out = []
     for claim in doc["claims"]:
         where = claim["route_label"] or "分流中"
         case = cases.get(claim["case_id"])
@@ -261,13 +274,8 @@ def receipt(session: Session, complaint: Complaint, doc: dict | None = None) -> 
         elif claim["route"] == "duplicate":
             link = links.get(claim["duplicate_of_case_id"]) or {}
             where = f"已在办理（案件编号 {link.get('case_number')}，{link.get('jurisdiction_name')}{link.get('body_label')}），本次登记已关联"
-        lines.append(f"  {claim['label']}：{where}")
-    if doc["flags"]["urgent"]:
-        lines.append("本件列为紧急案件，优先办理。")
-    message = _message(doc)
-    return plain({"number": complaint.number, "received_at": complaint.received_at,
-                  "registered_at": complaint.registered_at, "window": doc["window"], "message": message,
-                  "text": "\n".join(lines)})
+        out.append((claim, where))
+    return out
 
 
 def _local_date(value) -> str:

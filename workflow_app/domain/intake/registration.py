@@ -29,7 +29,7 @@ from workflow_app.platform.runtime import instances as runtime
 from workflow_app.platform.errors import Forbidden, Invalid
 from workflow_app.platform.identity.directory import Principal
 from workflow_app.domain.intake import catalog as catalog_mod
-from workflow_app.domain.intake import numbering
+from workflow_app.platform.numbering import numbers as numbering
 from workflow_app.domain.intake import triage  # noqa: F401 - registers the triage message handlers and diagram functions
 from workflow_app.domain.intake import registration_schema
 from workflow_app.domain.intake.registration_schema import Registration

@@ -39,7 +39,7 @@ from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.runtime import instances as runtime
 from workflow_app.platform.errors import Invalid, ProcessFailed
 from workflow_app.platform.identity.directory import Principal
-from workflow_app.domain.intake import numbering
+from workflow_app.platform.numbering import numbers as numbering
 
 
 

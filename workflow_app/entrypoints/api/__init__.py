@@ -20,6 +20,7 @@ from workflow_app.entrypoints.api import (
     audit_log,
     auth,
     collaboration,
+    documents,
     instances,
     intake,
     notifications,
@@ -195,6 +196,7 @@ def init_api(app: Flask) -> None:
                       auth.blp, admin.blp, personal.blp,
                       intake.blp,  # intake window: registration, triage outcome, cases
                       collaboration.blp,  # inter-agency: transfers, ledgers, police, hearings, meetings
+                      documents.blp,  # official documents: issue, service records, downloads
                       notifications.blp,  # the caller's notifications (docs/deadlines.md)
                       attachments.blp):  # files of cases and tasks (docs/files.md)
         api.register_blueprint(blueprint)

@@ -13,7 +13,8 @@ from sqlalchemy import and_, func, select
 
 from workflow_app.domain import vocabulary
 from workflow_app.domain.intake import catalog as catalog_mod
-from workflow_app.domain.intake import numbering, registration
+from workflow_app.domain.intake import registration
+from workflow_app.platform.numbering import numbers as numbering
 from workflow_app.domain.intake import queries as views
 from workflow_app.domain.intake.models import Case, Complaint
 from workflow_app.domain.intake.registration_schema import RegistrationSchema

@@ -33,6 +33,8 @@ ACTION_LABELS: dict[str, str] = {
     "clock.extend": N_("法定时限延长"),
     "case.grant": N_("授权访问"),
     "case.revoke": N_("撤销授权"),
+    "document.issue": N_("制发文书"),
+    "document.serve": N_("送达文书"),
 }
 
 

@@ -19,7 +19,9 @@ from workflow_app.platform.persistence.models.org import (
 )
 from workflow_app.platform.persistence.models.process import Deployment, ProcessVersion, RegistryFile
 from workflow_app.platform.persistence.models.calendar_year import CalendarYear
+from workflow_app.platform.persistence.models.document import DocumentService, IssuedDocument
 from workflow_app.platform.persistence.models.notification import Notification
+from workflow_app.platform.persistence.models.numbering import NumberScheme, NumberSequence
 from workflow_app.platform.persistence.models.runtime import (
     DeadlineRecompute,
     Incident,
@@ -35,9 +37,10 @@ from workflow_app.platform.persistence.models.runtime import (
 from workflow_app.platform.persistence.models.inbox_filter import SavedFilter
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditChainHead", "AuditEvent", "Base", "Body", "Bureau", "CalendarYear", "CaseAccess", "Certificate",
-    "DeadlineRecompute", "Deployment", "Group", "Incident", "LoginThrottle", "Membership", "MessageReceipt",
-    "MessageSubscription", "Notification", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile",
+    "ApiToken", "Attachment", "AuditChainHead", "AuditEvent", "Base", "Body", "Bureau", "CalendarYear", "CaseAccess",
+    "Certificate", "DeadlineRecompute", "Deployment", "DocumentService", "Group", "Incident", "IssuedDocument",
+    "LoginThrottle", "Membership", "MessageReceipt", "MessageSubscription", "Notification", "NumberScheme",
+    "NumberSequence", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile",
     "SavedFilter", "StatutoryClockRow", "TaskComment", "TaskRow", "TimerRow", "UTCDateTime", "User", "WebSession",
     "install_triggers",
 ]
