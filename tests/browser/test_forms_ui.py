@@ -133,3 +133,22 @@ def test_a_draft_is_its_authors_only_and_the_form_speaks_english(server, new_pag
         "Please fill in Handling body in row 1 of Routing of claims")
     expect(page.locator(".field[data-field=room_opinion] .field-error")).to_contain_text("Please fill in Triage opinion")
     shot(page, "forms-05-english")
+
+
+def test_an_anonymous_report_is_registered_without_personal_data(server, new_page):
+    page = new_page()
+    login(page, server.url, "clerk")
+    page.goto(f"{server.url}/intake/register")
+    personal = page.locator("#complainant-personal")
+    expect(page.locator("#r-complainant\\.name")).to_be_visible()
+    page.select_option("#r-kind", "report")
+    page.check("input[name='complainant.anonymous']")
+    expect(personal).to_be_hidden()
+    page.fill("#r-employer\\.name", "郑州某匿名举报测试有限公司")
+    page.select_option("#r-employer\\.district", "zz-jinshui")
+    page.select_option("select[name='claims[0].code']", "child_labor")
+    page.fill("#r-workers_affected", "1")
+    shot(page, "forms-06-anonymous-report")
+    page.click("#register-submit")
+    page.wait_for_url(re.compile(r"/intake/complaints/\d+"))
+    expect(page.locator("body")).to_contain_text("郑州某匿名举报测试有限公司")

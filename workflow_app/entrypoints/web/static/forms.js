@@ -17,6 +17,7 @@
       return alt.all.every(function (test) {
         var v = valueOf(form, test.field);
         if (test.present) return v !== "";
+        if (test.absent) return v === "";
         if (v === "") return false;  // an unanswered question applies no branch
         var inside = test.values.indexOf(v) >= 0;
         return test.negate ? !inside : inside;
