@@ -209,7 +209,7 @@ def test_an_array_of_strings_without_enum_is_a_list_of_rows():
     form = _form({"materials": {"type": "array", "items": {"type": "string"}}})
     field = _field(form, "materials", {"materials": ["移送书"]})
     assert field["widget"] == "list"
-    assert [(i["html_name"], i["value"]) for i in field["items"]] == \
+    assert [(i["html_name"], i["value"]) for i in field["entries"]] == \
         [("materials[0]", "移送书"), ("materials[1]", None), ("materials[2]", None)]
 
 

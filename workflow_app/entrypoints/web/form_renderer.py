@@ -208,6 +208,8 @@ def _describe(prop: dict, path: list, key: str, value, ctx: dict, required: bool
     texts: _Texts = ctx["texts"]
     kind = _kind(prop)
     widget = ctx["widgets"].get(key) or _default_widget(prop, kind, prop.get("enum"))
+    if widget == "textarea" and len(path) > 1 and key not in ctx["widgets"]:
+        widget = "text"  # a table cell or list row stays one line unless a hint asks for a text area
     enum = prop.get("enum") or (prop.get("items", {}).get("enum") if kind == "array" else None)
     options = [(str(v), texts.enum_label(key, v)) for v in enum] if enum else []
     if kind == "boolean" and not options:
@@ -233,7 +235,7 @@ def _describe(prop: dict, path: list, key: str, value, ctx: dict, required: bool
         item_prop = prop.get("items", {})
         if widget == "list":
             count = len(items) + (BLANK_ROWS if ctx["editable"] else 0)
-            field["items"] = [_describe(item_prop, path + [i], key + "[]", items[i] if i < len(items) else None,
+            field["entries"] = [_describe(item_prop, path + [i], key + "[]", items[i] if i < len(items) else None,
                                         ctx, False) for i in range(count)]
             field["template"] = _describe(item_prop, path + ["__INDEX__"], key + "[]", None, ctx, False)
         field["value"] = items
@@ -298,7 +300,7 @@ def form_fields(form: dict, values: dict, errors: dict | None = None, editable: 
     pairs), required, help, value (a boolean as "true"/"false"), min/max/maxlength/step, the field's error
     message (or None), whether it is read-only, its ``display`` text, the HTML ``html_name``/``id``, and
     its live rules ``show_when``/``required_when``; a table has ``columns``, ``rows`` (cells) and a row
-    ``template``, a list ``items``, a fieldset ``children``. ``locale`` picks the form's translations;
+    ``template``, a list ``entries``, a fieldset ``children``. ``locale`` picks the form's translations;
     ``choices`` holds the options of the ``user`` and ``group`` pickers."""
     schema, ui = form.get("schema", {}), form.get("ui", {})
     props = schema.get("properties", {})
