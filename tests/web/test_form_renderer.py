@@ -162,3 +162,145 @@ def test_check_boxes_become_a_typed_list_and_sent_empty_an_empty_list():
                   "absent": {"type": "array", "items": {"type": "string"}}})
     data = parse_form_data(form, MultiDict([("tags", "1"), ("tags", ""), ("tags", "2"), ("none", "")]))
     assert data == {"tags": [1, 2], "none": []}
+
+
+# -- every shape ---------------------------------------------------------------------------------------
+
+ROOM = {"schema": {"type": "object", "properties": {
+    "decision": {"type": "string", "enum": ["route", "hearing"]},
+    "routes": {"type": "array", "title": "诉求分送", "items": {"type": "object", "required": ["code", "body"], "properties": {
+        "code": {"type": "string", "title": "诉求代码"}, "body": {"type": "string", "enum": ["inspection", "arbitration"]}}}},
+    "reason": {"type": "string"}},
+    "allOf": [{"if": {"properties": {"decision": {"const": "route"}}, "required": ["decision"]},
+               "then": {"required": ["routes"]}},
+              {"if": {"properties": {"decision": {"const": "hearing"}}, "required": ["decision"]},
+               "then": {"required": ["reason"]}}]},
+    "ui": {"labels": {"routes.body": "办理机构"}, "enumLabels": {"routes.body": {"inspection": "劳动保障监察"}},
+           "translations": {"en": {"labels": {"routes": "Routing", "routes.body": "Body"},
+                                   "enumLabels": {"routes.body": {"inspection": "Inspection"}}}}}}
+
+
+def test_an_array_of_objects_is_a_table_with_a_column_per_property_and_blank_rows():
+    field = _field(ROOM, "routes", {"routes": [{"code": "C1", "body": "inspection"}]})
+    assert field["widget"] == "table"
+    assert [(c["name"], c["label"], c["required"]) for c in field["columns"]] == \
+        [("code", "诉求代码", True), ("body", "办理机构", True)]
+    assert len(field["rows"]) == 3  # the row entered and two blank ones
+    code, body = field["rows"][0]
+    assert code["html_name"] == "routes[0][code]" and code["value"] == "C1"
+    assert body["widget"] == "select" and body["options"] == [("inspection", "劳动保障监察"), ("arbitration", "arbitration")]
+    assert field["rows"][2][0]["html_name"] == "routes[2][code]" and field["rows"][2][0]["value"] is None
+    assert field["template"][0]["html_name"] == "routes[__INDEX__][code]"
+
+
+def test_a_read_only_table_has_only_its_rows_with_their_labels():
+    field = _field(ROOM, "routes", {"routes": [{"code": "C1", "body": "inspection"}]}, editable=False)
+    assert [[c["display"] for c in row] for row in field["rows"]] == [["C1", "劳动保障监察"]]
+
+
+def test_an_error_in_a_cell_is_shown_at_the_cell_not_on_the_table():
+    errors = {"routes": "请填写诉求分送第1行的办理机构", "routes.0.body": "请填写诉求分送第1行的办理机构"}
+    field = _field(ROOM, "routes", {"routes": [{"code": "C1"}]}, errors=errors)
+    assert field["error"] is None and field["rows"][0][1]["error"] == "请填写诉求分送第1行的办理机构"
+    assert field["rows"][0][0]["error"] is None
+
+
+def test_an_array_of_strings_without_enum_is_a_list_of_rows():
+    form = _form({"materials": {"type": "array", "items": {"type": "string"}}})
+    field = _field(form, "materials", {"materials": ["移送书"]})
+    assert field["widget"] == "list"
+    assert [(i["html_name"], i["value"]) for i in field["entries"]] == \
+        [("materials[0]", "移送书"), ("materials[1]", None), ("materials[2]", None)]
+
+
+def test_an_object_is_a_fieldset_of_its_members():
+    form = _form({"address": {"type": "object", "required": ["city"], "properties": {
+        "city": {"type": "string", "title": "城市"}, "street": {"type": "string"}}}})
+    field = _field(form, "address", {"address": {"city": "上海"}})
+    assert field["widget"] == "fieldset"
+    assert [(c["html_name"], c["label"], c["required"], c["value"]) for c in field["children"]] == \
+        [("address[city]", "城市", True, "上海"), ("address[street]", "street", False, None)]
+
+
+def test_dates_date_times_and_amounts_are_shown_zh_cn_style():
+    form = _form({"on": {"type": "string", "format": "date"}, "at": {"type": "string", "format": "date-time"},
+                  "owed": {"type": "number", "x-unit": "yuan"}, "paid": {"type": "number"}}, widgets={"paid": "amount"})
+    fields = {f["name"]: f for f in form_fields(form, {"on": "2026-11-20", "at": "2026-11-20T02:00:00+00:00",
+                                                        "owed": 36000, "paid": 12.5}, editable=False)}
+    assert fields["on"]["widget"] == "date" and fields["on"]["display"] == "2026年11月20日"
+    assert fields["at"]["widget"] == "datetime" and fields["at"]["display"] == "2026-11-20 10:00"
+    assert fields["at"]["value"] == "2026-11-20T10:00"  # the datetime-local input, in China time
+    assert fields["owed"]["widget"] == "amount" and fields["owed"]["display"] == "¥36,000.00"
+    assert fields["paid"]["display"] == "¥12.50"
+
+
+def test_user_and_group_pickers_offer_the_choices_given():
+    form = _form({"who": {"type": "string"}, "team": {"type": "string"}}, widgets={"who": "user", "team": "group"})
+    choices = {"user": [("inspector", "王监察")], "group": [("b/inspection/inspector", "劳动保障监察·劳动保障监察员")]}
+    fields = {f["name"]: f for f in form_fields(form, {"who": "inspector"}, choices=choices, editable=False)}
+    assert fields["who"]["options"] == [("inspector", "王监察")] and fields["who"]["display"] == "王监察"
+    assert fields["team"]["widget"] == "group" and fields["team"]["options"] == choices["group"]
+
+
+def test_a_files_field_holds_a_list_of_attachment_ids():
+    form = _form({"evidence": {"type": "array", "items": {"type": "string"}}}, widgets={"evidence": "files"})
+    assert _field(form, "evidence", {"evidence": ["a1"]})["value"] == ["a1"]
+    assert parse_form_data(form, MultiDict([("evidence", ""), ("evidence", "a1"), ("evidence", "a2")])) == \
+        {"evidence": ["a1", "a2"]}
+
+
+def test_the_english_page_uses_the_forms_translations_and_falls_back_to_chinese():
+    field = _field(ROOM, "routes", {}, locale="en")
+    assert field["label"] == "Routing" and field["columns"][0]["label"] == "诉求代码"
+    assert field["rows"][0][1]["options"] == [("inspection", "Inspection"), ("arbitration", "arbitration")]
+    assert _field(_form({"ok": {"type": "boolean"}}), "ok", locale="en")["options"] == [("true", "Yes"), ("false", "No")]
+
+
+def test_conditional_rules_become_show_and_required_rules_of_the_fields():
+    routes, reason, decision = _field(ROOM, "routes"), _field(ROOM, "reason"), _field(ROOM, "decision")
+    assert routes["show_when"] == [{"all": [{"field": "decision", "values": ["route"], "negate": False}]}]
+    assert routes["required_when"] == routes["show_when"]
+    assert reason["show_when"] == [{"all": [{"field": "decision", "values": ["hearing"], "negate": False}]}]
+    assert decision["show_when"] is None
+
+
+def test_an_else_branch_shows_its_fields_when_the_answer_differs_and_dependent_required_marks_required():
+    form = {"schema": {"type": "object", "properties": {"send": {"type": "boolean"}, "why": {"type": "string"},
+                                                        "phone": {"type": "string"}, "name": {"type": "string"}},
+                       "if": {"properties": {"send": {"const": True}}}, "else": {"required": ["why"]},
+                       "dependentRequired": {"phone": ["name"]}}}
+    fields = {f["name"]: f for f in form_fields(form, {})}
+    assert fields["why"]["show_when"] == [{"all": [{"field": "send", "values": ["true"], "negate": True}]}]
+    assert fields["name"]["required_when"] == [{"all": [{"field": "phone", "present": True}]}]
+    assert fields["name"]["show_when"] is None
+
+
+# -- parsing nested names --------------------------------------------------------------------------------
+
+def test_table_rows_are_rebuilt_from_their_names_and_fully_empty_rows_dropped():
+    source = MultiDict([("routes[0][code]", "C1"), ("routes[0][body]", "inspection"), ("routes[1][code]", ""),
+                        ("routes[1][body]", ""), ("routes[2][code]", " C2 "), ("routes[2][body]", ""),
+                        ("routes[10][code]", "C3"), ("routes[10][body]", "arbitration")])
+    assert parse_form_data(ROOM, source)["routes"] == [
+        {"code": "C1", "body": "inspection"}, {"code": "C2"}, {"code": "C3", "body": "arbitration"}]
+
+
+def test_a_table_left_blank_is_an_empty_list_and_an_absent_one_is_left_out():
+    assert parse_form_data(ROOM, MultiDict([("routes[0][code]", ""), ("routes[0][body]", "")])) == {"routes": []}
+    assert parse_form_data(ROOM, MultiDict([("decision", "route")])) == {"decision": "route"}
+
+
+def test_list_items_and_object_members_are_rebuilt_and_typed():
+    form = _form({"materials": {"type": "array", "items": {"type": "string"}},
+                  "ids": {"type": "array", "items": {"type": "integer"}},
+                  "address": {"type": "object", "properties": {"city": {"type": "string"}, "floor": {"type": "integer"}}},
+                  "at": {"type": "string", "format": "date-time"}})
+    source = MultiDict([("materials[0]", "移送书"), ("materials[1]", ""), ("materials[2]", "调查报告"),
+                        ("ids[0]", "3"), ("address[city]", "上海"), ("address[floor]", "5"), ("at", "2026-11-20T10:00")])
+    assert parse_form_data(form, source) == {"materials": ["移送书", "调查报告"], "ids": [3],
+                                             "address": {"city": "上海", "floor": 5}, "at": "2026-11-20T10:00:00+08:00"}
+
+
+def test_odd_names_are_ignored():
+    form = _form({"a": {"type": "string"}})
+    assert parse_form_data(form, MultiDict([("a[", "x"), ("a]b", "y"), ("a", "z")])) == {"a": "z"}

@@ -55,16 +55,11 @@ def _timeline(session: Session, instance, tasks: list[TaskRow], names: dict[str,
 
 def _documents(session: Session, complaint: Complaint | None, tasks: list[TaskRow],
                names: dict[str, str]) -> list[dict]:
-    """The receipt (with its text), then each completed task that has a form (a link to the task; the
-    page titles it by name, completion time and who completed it)."""
+    """The receipt (with its text). Completed tasks' forms are not documents: the case page shows them
+    under 决定与意见 (``platform/tasks/task_view.decisions``)."""
     documents = []
     if complaint is not None:
         documents.append({"title": "举报投诉登记回执", "text": intake_queries.receipt(session, complaint)["text"]})
-    for t in tasks:
-        if t.status == "completed" and t.form:
-            documents.append({"title": None, "text": None, "task_id": t.id, "task_name": t.name,
-                              "completed_at": t.completed_at,
-                              "completed_by": names.get(t.completed_by, t.completed_by or "")})
     return documents
 
 

@@ -8,10 +8,12 @@ from workflow_app.domain.cases.case_file import case_file
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import bp, fmt_dt, principal
+from workflow_app.entrypoints.web.tasks import decision_view
 from workflow_app.platform.errors import NotFound
 from workflow_app.platform.identity import access
 from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.platform.runtime import history
+from workflow_app.platform.tasks import task_view
 
 
 def _titled(documents: list[dict]) -> list[dict]:
@@ -27,6 +29,8 @@ def case_page(instance_id):
     p = principal()
     ctx = in_transaction(db(), lambda s: case_file(s, p, instance_id))
     ctx["documents"] = _titled(ctx["documents"])
+    ctx["decisions"] = in_transaction(db(), lambda s: [
+        decision_view(d, task_view.picker_choices(s)) for d in task_view.decisions(s, instance_id)])
     return render_template("web/cases/case.html", **ctx)
 
 

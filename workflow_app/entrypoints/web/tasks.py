@@ -4,11 +4,12 @@ draft and hand-back, comments, and the holder's actions — claim, hand back to 
 from __future__ import annotations
 
 from flask import render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import bp, clock_badge, flash_response, htmx_redirect, htmx_refresh, principal
-from workflow_app.entrypoints.web.form_renderer import form_fields, parse_form_data
+from workflow_app.entrypoints.web.form_renderer import form_fields, language_of, parse_form_data
 from workflow_app.platform import clock
 from workflow_app.platform.deadlines import running_clocks
 from workflow_app.platform.errors import Invalid
@@ -19,17 +20,28 @@ from workflow_app.platform.runtime import instances as runtime
 from workflow_app.platform.tasks import inbox, task_view
 
 
+def decision_view(decision: dict, choices: dict) -> dict:
+    """A completed task's decision with its form's read-only field descriptions (``_decision.html``)."""
+    return dict(decision, fields=form_fields(decision["schema_form"], decision["data"], editable=False,
+                                             locale=get_locale(), choices=choices))
+
+
 def _task_context(session, p, task_id, values=None, errors=None):
     """What the task page and its fragments draw; ``values`` and ``errors`` after a failed submit."""
     row = runtime.visible_task(session, p, task_id)
     form = inbox.task_form(session, row) if row.form else None
     if values is None:
-        values = task_view.draft(row)
+        values = task_view.draft(row, p)
     mine = row.assignee == p.username and row.status == "open"
     errors = errors or {}
+    choices = task_view.picker_choices(session) if form else {}
+    done = task_view.decision(session, row) if form else None
     clock_view = running_clocks.nearest_by_instance(session, [row.instance_id]).get(row.instance_id)
-    return {"task": row, "form": form, "fields": form_fields(form, values, errors, editable=mine) if form else [],
-            "errors": errors, "comments": task_view.comments(session, p, task_id), "mine": mine,
+    return {"task": row, "form": form, "errors": errors,
+            "fields": form_fields(form, values, errors, editable=mine, locale=get_locale(), choices=choices)
+            if form else [],
+            "decision": decision_view(done, choices) if done else None,
+            "comments": task_view.comments(session, p, task_id), "mine": mine,
             "supervisor": access.supervises(p, row), "can_claim": row.status == "open" and row.assignee is None
             and access.can_claim(p, row), "candidates": task_view.candidates(session, row.candidate_group),
             "colleagues": task_view.colleagues(session, row),
@@ -61,7 +73,8 @@ def submit_task(task_id):
             in_transaction(db(), lambda s: runtime.complete_task(s, p, task_id, data))
             return htmx_redirect(url_for("web.inbox_page", msg="completed"))
     except Invalid as exc:
-        errors = dict(exc.extra.get("errors") or {"_": exc.message})
+        english = language_of(get_locale()) == "en" and exc.extra.get("errors_en")
+        errors = dict((exc.extra.get("errors_en") if english else exc.extra.get("errors")) or {"_": exc.message})
         ctx = in_transaction(db(), lambda s: _task_context(s, p, task_id, values=data, errors=errors))
         return render_template("web/tasks/_task_form.html", **ctx), 422
     ctx = in_transaction(db(), lambda s: _task_context(s, p, task_id, values=data))

@@ -122,9 +122,14 @@ def parse_form(filename: str, content: bytes) -> dict:
         for name in ui.get(key, []):
             if name not in props:
                 raise DefinitionError(filename, f"ui.{key} names unknown field '{name}'")
-    for key in ("labels", "widgets", "help"):
+    for key in ("labels", "widgets", "help", "enumLabels", "translations"):
         if not isinstance(ui.get(key, {}), dict):
             raise DefinitionError(filename, f"ui.{key} must be an object")
+    for lang, texts in ui.get("translations", {}).items():
+        # Translations of the labels, help and enum labels, by language (docs/ui.md "Task forms").
+        if not isinstance(texts, dict) or any(not isinstance(texts.get(k, {}), dict)
+                                              for k in ("labels", "help", "enumLabels")):
+            raise DefinitionError(filename, f"ui.translations.{lang} must hold objects labels, help, enumLabels")
     for name in props:
         if name.startswith("_"):
             raise DefinitionError(filename, f"field names may not start with '_' ({name})")

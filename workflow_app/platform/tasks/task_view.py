@@ -1,5 +1,6 @@
-"""What a task page shows beside the form: the saved draft and the comments (masked), and the people the
-task can go to (the candidate group's members for assigning, the body's colleagues for delegating)."""
+"""What a task page shows beside the form: the saved draft (its holder's only) and the comments (masked),
+the decision a completed task recorded, the people the task can go to (the candidate group's members for
+assigning, the body's colleagues for delegating), and the options of the forms' user and group pickers."""
 from __future__ import annotations
 
 import json
@@ -9,13 +10,52 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform.identifiers import masking
 from workflow_app.platform.identity.directory import Principal
-from workflow_app.platform.persistence.models import Group, Membership, TaskRow, User
+from workflow_app.platform.organisation import body_label, role_label
+from workflow_app.platform.persistence.models import AuditEvent, Group, Membership, TaskRow, User
 from workflow_app.platform.tasks import inbox
 
 
-def draft(row: TaskRow) -> dict:
-    """The task's saved draft, masked like every value a page shows; empty without a draft."""
+def draft(row: TaskRow, principal: Principal | None = None) -> dict:
+    """The task's saved draft, masked like every value a page shows; empty without a draft, and empty for
+    anyone but the task's holder when ``principal`` is given (a draft is its author's, docs/ui.md)."""
+    if principal is not None and (row.assignee != principal.username or row.status != "open"):
+        return {}
     return masking.mask_data(json.loads(row.draft)) if row.draft else {}
+
+
+def decision(session: Session, row: TaskRow) -> dict | None:
+    """What a completed task recorded: its data (as the audit trail keeps it, masked), its form
+    (``schema_form``), who completed it (username and display name) and when; None for a task not
+    completed. The caller has checked that the reader may see the task."""
+    if row.status != "completed":
+        return None
+    event = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "task.complete", AuditEvent.entity_type == "task", AuditEvent.entity_id == row.id)
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    data = ((event.after or {}).get("data") if event is not None else None) or {}
+    name = session.scalar(select(User.display_name).where(User.username == row.completed_by))
+    return {"task_id": row.id, "task_name": row.name, "form": row.form, "schema_form": inbox.task_form(session, row),
+            "data": data,
+            "completed_by": row.completed_by, "completed_by_name": name or row.completed_by or "",
+            "completed_at": row.completed_at}
+
+
+def decisions(session: Session, instance_id: int) -> list[dict]:
+    """Every completed task with a form of an instance, in the order they were completed."""
+    rows = session.scalars(select(TaskRow).where(
+        TaskRow.instance_id == instance_id, TaskRow.status == "completed", TaskRow.form.is_not(None))
+        .order_by(TaskRow.completed_at, TaskRow.id)).all()
+    return [d for d in (decision(session, r) for r in rows) if d is not None]
+
+
+def picker_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """The options of a form's ``user`` picker (active users by display name) and ``group`` picker (groups
+    by their Chinese label: body and role), values being usernames and group keys."""
+    users = [(u, n) for u, n in session.execute(
+        select(User.username, User.display_name).where(User.is_active.is_(True)).order_by(User.display_name))]
+    groups = [(g.key, f"{body_label(g.body_kind)}·{role_label(g.role)}（{g.bureau_code}）")
+              for g in session.scalars(select(Group).order_by(Group.key))]
+    return {"user": users, "group": groups}
 
 
 def comments(session: Session, principal: Principal, task_id: str) -> list[dict]:
