@@ -439,7 +439,8 @@ def test_catalogue_and_a_redeployed_table_change_registration_and_routing(as_use
            '<outputEntry id="new_o2"><text>"labour_standard"</text></outputEntry>'
            '<outputEntry id="new_o3"><text>False</text></outputEntry>'
            '<outputEntry id="new_o4"><text>None</text></outputEntry>'
-           '<outputEntry id="new_o5"><text>None</text></outputEntry></rule>\n')
+           '<outputEntry id="new_o5"><text>None</text></outputEntry>'
+           '<outputEntry id="new_o6"><text>"Wage deposit not lodged"</text></outputEntry></rule>\n')
     text = text.replace('      <rule id="issue_catalog_r25">', row + '      <rule id="issue_catalog_r25">')
     assert "wage_deposit_arrears" not in {c["code"] for c in catalog["issue_codes"]}
     assert register(clerk, registration("wage_deposit_arrears")).status_code == 422

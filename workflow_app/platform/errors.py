@@ -1,6 +1,8 @@
 """Domain errors. The API turns each into an RFC 9457 problem document; the web UI shows ``message``.
 
-``message`` is Chinese for end users; ``detail`` is precise English for API clients.
+``message`` is Chinese for end users; ``detail`` is precise English for API clients. A page in English
+shows :attr:`DomainError.english`: the error's own English sentence for users when it has one
+(``english=``), otherwise its ``detail`` written as a sentence (docs/ui.md "Error messages in English").
 """
 from __future__ import annotations
 
@@ -10,11 +12,22 @@ class DomainError(Exception):
     type = "about:blank"
     title = "Bad request"
 
-    def __init__(self, message: str, detail: str | None = None, **extra):
+    def __init__(self, message: str, detail: str | None = None, *, english: str | None = None, **extra):
         super().__init__(message)
         self.message = message
         self.detail = detail or message
+        self._english = english
         self.extra = extra
+
+    @property
+    def english(self) -> str:
+        """The error for an English reader: its user sentence, or its detail as a sentence."""
+        text = (self._english or self.detail or self.title).strip()
+        if text and not text.isascii():
+            # A detail that is itself Chinese (no English was written): fall back to the kind of error.
+            text = self.title
+        text = text[:1].upper() + text[1:]
+        return text if text.endswith((".", "!", "?")) else text + "."
 
 
 class NotFound(DomainError):

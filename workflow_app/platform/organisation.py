@@ -59,3 +59,28 @@ def body_label(code: str | None) -> str:
 
 def role_label(code: str | None) -> str:
     return ROLE_LABELS.get(code or "", code or "")
+
+
+#: The body part of a bureau-wide group key (``zz/bureau/process_owner``): such a group has no body label.
+BUREAU_WIDE_BODY = "bureau"
+
+
+def group_label(key: str | None, bureau_names: dict[str, str], translate=lambda text: text) -> str:
+    """A candidate group key (``bureau/body/role``) in words: "金水区人力资源和社会保障局·劳动保障监察·劳动保障
+    监察员" — the bureau's name, the body's label, the role's label (docs/ui.md "Names, not codes").
+
+    ``translate`` is applied to the body and role labels (pages pass their gettext; bureau names are data
+    and stay as registered). A key that is not of that shape is returned as it is, so nothing is hidden.
+    """
+    if not key:
+        return ""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[2] not in ROLE_LABELS or (parts[1] not in BODY_LABELS
+                                                          and parts[1] != BUREAU_WIDE_BODY):
+        return key
+    bureau, body, role = parts
+    words = [bureau_names.get(bureau, bureau)]
+    if body != BUREAU_WIDE_BODY:
+        words.append(translate(BODY_LABELS[body]))
+    words.append(translate(ROLE_LABELS[role]))
+    return "·".join(words)

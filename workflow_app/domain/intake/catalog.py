@@ -19,6 +19,7 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from workflow_app.platform.engine.xml_safety import parse_xml
+from workflow_app.platform.organisation import N_
 from workflow_app.platform.persistence.models import ProcessVersion
 from workflow_app.platform.processes import registry
 from workflow_app.platform.errors import ProcessFailed
@@ -28,17 +29,19 @@ ISSUE_DECISION = "issue_catalog"
 REGULATOR_DECISION = "regulators"
 OTHER_PROJECT = "other"
 
+# The labels below are marked for translation (N_): pages show them in the reader's language (docs/ui.md).
+
 CHANNELS: dict[str, str] = {
-    "window": "窗口接待", "phone_12333": "12333电话", "online": "网上投诉", "letter": "来信",
-    "wage_platform": "国家欠薪线索反映平台", "transfer": "其他部门转来", "early_warning": "欠薪预警线索",
+    "window": N_("窗口接待"), "phone_12333": N_("12333电话"), "online": N_("网上投诉"), "letter": N_("来信"),
+    "wage_platform": N_("国家欠薪线索反映平台"), "transfer": N_("其他部门转来"), "early_warning": N_("欠薪预警线索"),
 }
-KINDS: dict[str, str] = {"complaint": "投诉", "report": "举报"}
-PROCEEDINGS: dict[str, str] = {"none": "无", "mediation": "调解中", "arbitration": "仲裁中", "litigation": "诉讼中"}
-GROUPS: dict[str, str] = {"labour_standard": "劳动标准", "si_enforcement": "社会保险（征缴执法）",
-                          "si_audit": "社会保险（稽核）", "labour_dispute": "劳动争议", "outside": "非人社部门职责"}
+KINDS: dict[str, str] = {"complaint": N_("投诉"), "report": N_("举报")}
+PROCEEDINGS: dict[str, str] = {"none": N_("无"), "mediation": N_("调解中"), "arbitration": N_("仲裁中"), "litigation": N_("诉讼中")}
+GROUPS: dict[str, str] = {"labour_standard": N_("劳动标准"), "si_enforcement": N_("社会保险（征缴执法）"),
+                          "si_audit": N_("社会保险（稽核）"), "labour_dispute": N_("劳动争议"), "outside": N_("非人社部门职责")}
 PROJECT_TYPE_LABELS: dict[str, str] = {
-    "housing_construction": "房屋建筑和市政工程", "transport": "交通运输工程", "water_conservancy": "水利工程",
-    "power": "电力工程", "energy": "能源工程", OTHER_PROJECT: "其他",
+    "housing_construction": N_("房屋建筑和市政工程"), "transport": N_("交通运输工程"), "water_conservancy": N_("水利工程"),
+    "power": N_("电力工程"), "energy": N_("能源工程"), OTHER_PROJECT: N_("其他"),
 }
 
 
@@ -50,6 +53,7 @@ class IssueCode:
     wage: bool
     department: str | None = None
     department_name: str | None = None
+    label_en: str | None = None  # the English name pages show in English (docs/ui.md "English")
 
 
 @dataclass
@@ -65,7 +69,8 @@ class Catalog:
             "channels": [{"code": k, "label": v} for k, v in CHANNELS.items()],
             "proceedings": [{"code": k, "label": v} for k, v in PROCEEDINGS.items()],
             "issue_codes": [{"code": c.code, "label": c.label, "group": c.group, "group_label": GROUPS.get(c.group, c.group),
-                             "wage": c.wage, "department": c.department, "department_name": c.department_name}
+                             "wage": c.wage, "department": c.department, "department_name": c.department_name,
+                             "label_en": c.label_en}
                             for c in self.issue_codes.values()],
             "project_types": [{"code": k, "label": PROJECT_TYPE_LABELS.get(k, k), "regulator": v}
                               for k, v in self.project_types.items()],
@@ -110,7 +115,8 @@ def parse(version: ProcessVersion) -> Catalog:
         catalog.issue_codes.setdefault(entry, IssueCode(
             code=entry, label=str(values.get("label") or entry), group=str(values.get("group") or "unknown"),
             wage=bool(values.get("wage")), department=values.get("department"),
-            department_name=values.get("department_name")))
+            department_name=values.get("department_name"),
+            label_en=str(values["label_en"]) if values.get("label_en") else None))
     for entry, outputs in _literal_rows(tables.get(REGULATOR_DECISION)):
         if isinstance(entry, str):
             catalog.project_types.setdefault(entry, outputs.get("regulator_name"))

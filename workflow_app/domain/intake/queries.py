@@ -61,7 +61,8 @@ def visible_complaint(session: Session, p: Principal, complaint_id) -> Complaint
     found = session.scalar(select(Complaint).where(Complaint.id == complaint_id, complaint_visibility(session, p))) \
         if ok else None
     if found is None:
-        raise NotFound("登记不存在或无权查看", f"complaint {complaint_id} not found")
+        raise NotFound("登记不存在或无权查看", f"complaint {complaint_id} not found",
+                       english="The registration does not exist or you may not see it")
     return found
 
 
@@ -74,7 +75,8 @@ def visible_case(session: Session, p: Principal, case_id) -> Case:
     ok = isinstance(case_id, int) and 0 < case_id < 2**31
     found = session.scalar(case_query(p).where(Case.id == case_id)) if ok else None
     if found is None:
-        raise NotFound("案件不存在或无权查看", f"case {case_id} not found")
+        raise NotFound("案件不存在或无权查看", f"case {case_id} not found",
+                       english="The case does not exist or you may not see it")
     return found
 
 

@@ -38,7 +38,7 @@ from workflow_app.platform.identity import access
 from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.runtime import instances as runtime
 from workflow_app.platform.errors import Invalid, ProcessFailed
-from workflow_app.platform.identity.directory import Principal
+from workflow_app.platform.identity.directory import SYSTEM, Principal
 from workflow_app.platform.numbering import numbers as numbering
 
 
@@ -178,6 +178,9 @@ def claims_of(session: Session, complaint: Complaint) -> dict[str, ComplaintClai
 
 
 def on_routed(session: Session, instance: ProcessInstance, payload: dict, principal: Principal) -> None:
+    # The triage decision tables route the claims, not the clerk whose registration started the triage:
+    # the cases, ledger entries and the triage record are the system's (docs/intake.md "Who opens a case").
+    principal = SYSTEM
     complaint = complaint_of(session, payload)
     rows = claims_of(session, complaint)
     routed: list[ComplaintClaim] = []

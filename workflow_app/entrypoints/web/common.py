@@ -9,16 +9,21 @@ use, whichever module a view lives in.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
+from workflow_app.domain.intake import catalog as intake_catalog
 from workflow_app.domain.vocabulary import PROCESS_LABELS
 from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.platform import clock
 from workflow_app.platform.errors import DomainError, Unauthenticated
+from workflow_app.platform.identity import directory
 from workflow_app.platform.identity import web_login as auth_web
-from workflow_app.platform.organisation import BODY_LABELS, N_
+from workflow_app.platform.identity.directory import SYSTEM
+from workflow_app.platform.organisation import BODY_LABELS, N_, group_label
 from workflow_app.platform.persistence.database import in_transaction
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -59,20 +64,87 @@ def fmt_date(value) -> str:
     return value.astimezone(clock.CHINA_TZ).strftime("%Y-%m-%d") if isinstance(value, datetime) else str(value)
 
 
+def yuan(value) -> str:
+    """An amount in yuan as people write it: ``36000`` -> ``¥36,000.00``; empty for no amount (docs/ui.md
+    "Amounts")."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return f"{'-' if amount < 0 else ''}¥{abs(amount):,.2f}"
+
+
+def _directory_names() -> tuple[dict[str, str], dict[str, str]]:
+    """Display names by login and bureau names by code, read once per request."""
+    if "directory_names" not in g:
+        g.directory_names = in_transaction(db(), lambda s: (directory.display_names(s), directory.bureau_names(s)))
+    return g.directory_names
+
+
+def person(username: str | None) -> str:
+    """A person by display name, never by login (docs/ui.md "Names, not codes"); the system as 系统."""
+    if not username:
+        return ""
+    if username == SYSTEM.username:
+        return _("系统")
+    return _directory_names()[0].get(username, username)
+
+
+def group_words(key: str | None) -> str:
+    """A candidate group in words in the page's language: bureau name · body label · role label."""
+    return group_label(key, _directory_names()[1], _)
+
+
+def claim_label(claim: dict) -> str:
+    """A claim's name in the page's language: in English the catalogue's English name of its code (the
+    ``label_en`` column of issue_codes.dmn), otherwise the Chinese label it was registered with."""
+    label = claim.get("label") or claim.get("code") or ""
+    if str(get_locale() or "") != "en" or not claim.get("code"):
+        return label
+    if "english_claims" not in g:
+        g.english_claims = in_transaction(db(), lambda s: {
+            code: item.label_en for code, item in intake_catalog.load(s).issue_codes.items() if item.label_en})
+    return g.english_claims.get(claim["code"], label)
+
+
+def error_text(error: DomainError) -> str:
+    """What a page shows of a domain error: ``message`` (Chinese), or in English the error's English text
+    (docs/ui.md "Error messages in English")."""
+    return error.english if str(get_locale() or "") == "en" else error.message
+
+
+@bp.app_template_filter("yuan")
+def _yuan_filter(value) -> str:
+    return yuan(value)
+
+
 @bp.app_context_processor
 def _globals():
     return {"csrf_token": g.get("csrf_token", ""), "me": g.get("principal"), "languages": LANGUAGES,
             "locale": str(get_locale() or "zh_CN"), "body_labels": BODY_LABELS, "process_labels": PROCESS_LABELS,
-            "fmt_dt": fmt_dt, "fmt_date": fmt_date,
+            "fmt_dt": fmt_dt, "fmt_date": fmt_date, "person": person, "group_words": group_words, "unit_words": unit_words, "claim_label": claim_label,
             # Countdowns count from the server's clock, not the browser's (a skewed PC, a shifted test clock).
             "server_now": clock.now().isoformat()}
 
 
+#: The words of a statutory clock's unit (``platform/calendar/arithmetic.py`` Unit): 剩余 5 个工作日.
+UNIT_WORDS = {"WD": N_("个工作日"), "CD": N_("天"), "h": N_("小时")}
+
+
+def unit_words(unit: str | None) -> str:
+    """The (untranslated) words of a clock unit; pages translate them (docs/ui.md "Remaining time")."""
+    text = str(unit or "")
+    if text in UNIT_WORDS:
+        return UNIT_WORDS[text]
+    return UNIT_WORDS["WD"] if "work" in text.lower() or text.upper().endswith("WD") else UNIT_WORDS["CD"]
+
+
 def clock_badge(view: dict) -> dict:
     """A statutory clock's view (``platform/deadlines``) as the badge of an inbox row or a task header."""
-    unit = N_("个工作日") if "work" in view["unit"].lower() or view["unit"].upper().endswith("WD") else N_("天")
     return {"label": view["label"] or view["name"], "due_at": view["due_at"], "remaining": view.get("remaining"),
-            "unit": unit, "overdue": view.get("overdue"), "provisional": view.get("due_provisional")}
+            "unit": unit_words(view["unit"]), "overdue": view.get("overdue"), "provisional": view.get("due_provisional")}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -92,12 +164,12 @@ def _unauthenticated(error):
 @bp.errorhandler(DomainError)
 def _domain_error(error: DomainError):
     if is_htmx():
-        response = make_response(render_template("web/_flash.html", level="error", message=error.message),
+        response = make_response(render_template("web/_flash.html", level="error", message=error_text(error)),
                                  error.status)
         response.headers["HX-Retarget"] = "#flash"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
-    return render_template("web/error.html", message=error.message, status=error.status), error.status
+    return render_template("web/error.html", error_message=error_text(error), status=error.status), error.status
 
 
 def flash_response(message: str, level: str = "ok", status: int = 200, trigger: str | None = None):

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.entrypoints.api.common import db
-from workflow_app.entrypoints.web.common import MESSAGES, bp, clock_badge, flash_response, is_htmx, principal
+from workflow_app.entrypoints.web.common import (MESSAGES, bp, clock_badge, error_text, flash_response, is_htmx,
+                                                principal)
 from workflow_app.platform import clock
 from workflow_app.platform.deadlines import running_clocks
 from workflow_app.platform.errors import DomainError, Invalid
@@ -118,7 +119,7 @@ def inbox_page():
         page = 1
     data = in_transaction(db(), lambda s: _inbox_data(s, p, params, page))
     data["query"] = lambda **kw: _query(params, **kw)
-    data["message"] = MESSAGES.get(request.args.get("msg", ""))
+    data["confirmation"] = MESSAGES.get(request.args.get("msg", ""))
     template = "web/inbox/_inbox_list.html" if is_htmx() and request.headers.get("HX-Target") == "inbox-list" \
         else "web/inbox/inbox.html"
     return render_template(template, tabs=TABS, sorts=SORTS, **data)
@@ -136,7 +137,7 @@ def bulk_claim():
             row = in_transaction(db(), lambda s, t=task_id: inbox.claim(s, p, t))
             done.append(row.business_key)
         except DomainError as exc:
-            failed.append(exc.message)
+            failed.append(error_text(exc))
     message = _("已认领 %(n)d 项", n=len(done))
     if failed:
         message += "；" + _("未能认领 %(n)d 项：", n=len(failed)) + "；".join(failed)

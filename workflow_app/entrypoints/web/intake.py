@@ -128,7 +128,7 @@ def complaint_page(complaint_id):
         doc = intake_queries.complaint_dict(s, complaint)
         return {"c": doc, "receipt": intake_queries.receipt(s, complaint, doc)}
     ctx = in_transaction(db(), run)
-    return render_template("web/intake/complaint.html", message=MESSAGES.get(request.args.get("msg", "")), **ctx)
+    return render_template("web/intake/complaint.html", confirmation=MESSAGES.get(request.args.get("msg", "")), **ctx)
 
 
 @bp.route("/intake/complaints")

@@ -9,7 +9,7 @@ from flask import current_app, g, make_response, redirect, render_template, requ
 
 from workflow_app.entrypoints.api.auth import _clear_cookie, _set_cookie, client_ip
 from workflow_app.entrypoints.api.common import db
-from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp, principal
+from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp, error_text, principal
 from workflow_app.platform.errors import DomainError
 from workflow_app.platform.identity import web_login as auth_web
 from workflow_app.platform.persistence.database import in_transaction
@@ -36,7 +36,7 @@ def login():
             response.delete_cookie(auth_web.LOGIN_CSRF_COOKIE, path="/login")
             return response
         except DomainError as exc:
-            error, status = exc.message, exc.status
+            error, status = error_text(exc), exc.status
     cookie, token = auth_web.issue_login_csrf(secret_key)
     response = make_response(render_template("web/login/login.html", login_csrf=token, error=error,
                                              username=request.form.get("username", "")), status)

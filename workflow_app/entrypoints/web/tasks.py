@@ -7,8 +7,10 @@ from flask import render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from workflow_app.domain.cases.case_file import case_context
 from workflow_app.entrypoints.api.common import db
-from workflow_app.entrypoints.web.common import bp, clock_badge, flash_response, htmx_redirect, htmx_refresh, principal
+from workflow_app.entrypoints.web.common import (bp, clock_badge, error_text, flash_response, htmx_redirect,
+                                                 htmx_refresh, principal)
 from workflow_app.entrypoints.web.form_renderer import form_fields, language_of, parse_form_data
 from workflow_app.platform import clock
 from workflow_app.platform.deadlines import running_clocks
@@ -53,7 +55,12 @@ def _task_context(session, p, task_id, values=None, errors=None):
 @bp.route("/tasks/<string:task_id>")
 def task_page(task_id):
     p = principal()
-    ctx = in_transaction(db(), lambda s: _task_context(s, p, task_id))
+
+    def run(s):
+        ctx = _task_context(s, p, task_id)
+        ctx["case_panel"] = case_context(s, p, ctx["task"].instance_id)
+        return ctx
+    ctx = in_transaction(db(), run)
     return render_template("web/tasks/task.html", **ctx)
 
 
@@ -89,7 +96,7 @@ def comment(task_id):
         in_transaction(db(), lambda s: inbox.add_comment(s, p, task_id, request.form.get("body", "")))
         error = None
     except Invalid as exc:
-        error = exc.message
+        error = error_text(exc)
     ctx = in_transaction(db(), lambda s: _task_context(s, p, task_id))
     return render_template("web/tasks/_comments.html", comment_error=error, **ctx), 422 if error else 200
 

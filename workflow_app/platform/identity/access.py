@@ -170,7 +170,8 @@ def visible_instance(session: Session, p: Principal, instance_id) -> ProcessInst
     instance = session.scalar(select(ProcessInstance).where(ProcessInstance.id == instance_id,
                                                             instance_visibility(p))) if ok else None
     if instance is None:
-        raise NotFound("案件不存在或无权查看", f"instance {instance_id} not found")
+        raise NotFound("案件不存在或无权查看", f"instance {instance_id} not found",
+                       english="The case does not exist or you may not see it")
     return instance
 
 

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
 from workflow_app.platform.engine.conventions import group_key
-from workflow_app.platform.organisation import BODIES, ROLES
+from workflow_app.platform.organisation import BODIES, BUREAU_WIDE_BODY, ROLES
 from workflow_app.platform.identity.passwords import check_password_policy, hash_password
 from workflow_app.platform.persistence.models import ApiToken, Body, Bureau, Group, Membership, User, WebSession
 from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.errors import Conflict, Invalid, NotFound, Unauthenticated
 
 #: Pseudo-body for bureau-wide roles (process owners, administrators).
-BUREAU_WIDE = "bureau"
+BUREAU_WIDE = BUREAU_WIDE_BODY
 
 TOKEN_PREFIX = "cf_"
 
@@ -251,6 +251,16 @@ def parent_map(session: Session) -> dict[str, str | None]:
     parents = {row.code: by_id.get(row.parent_id) for row in rows}
     _parent_cache[key] = (now, parents)
     return parents
+
+
+def bureau_names(session: Session) -> dict[str, str]:
+    """Every bureau's name by its code (what a group's label starts with)."""
+    return dict(session.execute(select(Bureau.code, Bureau.name)).all())
+
+
+def display_names(session: Session) -> dict[str, str]:
+    """Every user's display name by login (pages show people by name, never by login)."""
+    return dict(session.execute(select(User.username, User.display_name)).all())
 
 
 def get_user(session: Session, username: str) -> User:

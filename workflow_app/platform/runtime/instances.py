@@ -169,7 +169,8 @@ def visible_task(session: Session, principal: Principal, task_id: str) -> TaskRo
     """The task row, or 404 — also when it exists but is not the principal's to see (no leaking)."""
     row = session.get(TaskRow, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
     if row is None or not access.can_see_task(principal, row):
-        raise NotFound("任务不存在或无权查看", f"task {task_id} not found")
+        raise NotFound("任务不存在或无权查看", f"task {task_id} not found",
+                       english="The task does not exist or you may not see it")
     return row
 
 
@@ -179,9 +180,10 @@ def complete_task(session: Session, principal: Principal, task_id: str, data: di
     if row.delegation_state == "pending":
         raise Conflict("任务已委派，需由被委派人办理后交回（resolve）", "delegated task: the delegate must resolve it")
     if row.assignee is None:
-        raise Conflict("请先认领任务再办理", "task is not claimed")
+        raise Conflict("请先认领任务再办理", "task is not claimed", english="Claim the task before working on it")
     if row.assignee != principal.username:
-        raise Forbidden("该任务由他人办理", f"task is assigned to {row.assignee}")
+        raise Forbidden("该任务由他人办理", f"task is assigned to {row.assignee}",
+                        english="Someone else is handling this task")
     version = session.get(ProcessVersion, row.process_version_id)
     loaded = registry.spec_cache.get(version)
     form = loaded.forms.get(row.form) if row.form else None
@@ -198,7 +200,8 @@ def complete_task(session: Session, principal: Principal, task_id: str, data: di
         .values(status="completing", row_version=TaskRow.row_version + 1)
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
-        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently")
+        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently",
+                       english="The task has changed; reload the page and try again")
 
     instance = session.get(ProcessInstance, row.instance_id)
     version, loaded, workflow = load_workflow(session, instance)

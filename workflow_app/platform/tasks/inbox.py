@@ -146,7 +146,8 @@ def claim(session: Session, principal: Principal, task_id: str) -> TaskRow:
     row = visible_task(session, principal, task_id)
     _require_open(row)
     if not access.can_claim(principal, row):
-        raise Forbidden("您不在该任务的候选组中，不能认领", "not a member of the candidate group")
+        raise Forbidden("您不在该任务的候选组中，不能认领", "not a member of the candidate group",
+                        english="You are not in the task's candidate group, so you cannot claim it")
     before = _snapshot(row)
     result = session.execute(
         update(TaskRow).where(TaskRow.id == row.id, TaskRow.status == "open", TaskRow.assignee.is_(None))
@@ -170,13 +171,15 @@ def unclaim(session: Session, principal: Principal, task_id: str) -> TaskRow:
     if row.assignee is None:
         return row
     if row.assignee != principal.username and not access.supervises(principal, row):
-        raise Forbidden("只能退回自己认领的任务", "only the assignee or a supervisor may unclaim")
+        raise Forbidden("只能退回自己认领的任务", "only the assignee or a supervisor may unclaim",
+                        english="You can only hand back tasks you have claimed")
     if row.delegation_state == "pending":
         raise Conflict("任务处于委派中，不能退回", "task is delegated")
     before = _snapshot(row)
     if not _cas(session, row, {"assignee": row.assignee}, {"assignee": None, "claimed_at": None, "owner": None,
                                                             "delegation_state": None}):
-        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently")
+        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently",
+                       english="The task has changed; reload the page and try again")
     _audit(session, principal, "task.unclaim", row, before)
     return row
 
@@ -187,9 +190,11 @@ def assign(session: Session, principal: Principal, task_id: str, username: str |
     row = visible_task(session, principal, task_id)
     _require_open(row)
     if not access.supervises(principal, row):
-        raise Forbidden("只有科室负责人或领导可以分派任务", "assigning requires supervising the task's body")
+        raise Forbidden("只有科室负责人或领导可以分派任务", "assigning requires supervising the task's body",
+                        english="Only the division head or the bureau's leaders can assign tasks")
     if expected_version is not None and expected_version != row.row_version:
-        raise Conflict("任务已被他人修改，请刷新后重试", "row_version mismatch", current_version=row.row_version)
+        raise Conflict("任务已被他人修改，请刷新后重试", "row_version mismatch",
+                       english="Someone else changed the task; reload the page and try again", current_version=row.row_version)
     if username is not None:
         if not identity.user_exists(session, username):
             raise Invalid(f"用户 {username} 不存在", f"user {username!r} not found", errors={"username": "用户不存在"})
@@ -201,7 +206,8 @@ def assign(session: Session, principal: Principal, task_id: str, username: str |
     values = {"assignee": username, "claimed_at": clock.now() if username else None,
               "owner": None, "delegation_state": None}
     if not _cas(session, row, {}, values):
-        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently")
+        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently",
+                       english="The task has changed; reload the page and try again")
     _audit(session, principal, "task.assign", row, before)
     return row
 
@@ -211,7 +217,8 @@ def delegate(session: Session, principal: Principal, task_id: str, username: str
     row = visible_task(session, principal, task_id)
     _require_open(row)
     if row.assignee != principal.username:
-        raise Forbidden("只能委派自己办理的任务", "only the assignee may delegate")
+        raise Forbidden("只能委派自己办理的任务", "only the assignee may delegate",
+                        english="You can only delegate tasks you are handling")
     if row.delegation_state == "pending":
         raise Conflict("任务已处于委派中", "task is already delegated")
     if username == principal.username:
@@ -224,7 +231,8 @@ def delegate(session: Session, principal: Principal, task_id: str, username: str
     before = _snapshot(row)
     if not _cas(session, row, {"assignee": principal.username},
                 {"owner": row.owner or principal.username, "assignee": username, "delegation_state": "pending"}):
-        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently")
+        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently",
+                       english="The task has changed; reload the page and try again")
     _audit(session, principal, "task.delegate", row, before)
     return row
 
@@ -239,7 +247,8 @@ def resolve(session: Session, principal: Principal, task_id: str, data: dict | N
     before = _snapshot(row)
     if not _cas(session, row, {"assignee": principal.username},
                 {"assignee": row.owner, "delegation_state": "resolved", "draft": draft}):
-        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently")
+        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently",
+                       english="The task has changed; reload the page and try again")
     _audit(session, principal, "task.resolve", row, before, detail=draft)
     return row
 
@@ -252,7 +261,8 @@ def save_draft(session: Session, principal: Principal, task_id: str, data: dict)
     draft = _validated_draft(session, row, data)
     before = _snapshot(row)
     if not _cas(session, row, {"assignee": principal.username}, {"draft": draft}):
-        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently")
+        raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently",
+                       english="The task has changed; reload the page and try again")
     _audit(session, principal, "task.save_draft", row, before)
     return row
 
