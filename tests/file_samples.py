@@ -75,10 +75,12 @@ def office(kind: str = "docx", main_type: str | None = None) -> bytes:
              f'relationships+xml"/><Override PartName="/{part}" ContentType="{main_type or declared}"/></Types>')
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", types)
-        archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats'
-                                        '.org/package/2006/relationships"/>')
-        archive.writestr(part, body)
+        for name, content in (("[Content_Types].xml", types),
+                              ("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+                                              'openxmlformats.org/package/2006/relationships"/>'),
+                              (part, body)):
+            # a fixed time stamp: the same package, byte for byte, each time it is built
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 20, 10, 0, 0)), content)
     return out.getvalue()
 
 

@@ -43,7 +43,7 @@ def _event_text(event: AuditEvent, tasks: list[TaskRow], names: dict[str, str]) 
         elif after.get("assignee"):
             extra = f"（办理人 {names.get(after['assignee'], after['assignee'])}）"
         return f"{name}{extra}"
-    if event.entity_type == "attachment":  # the file and its short hash (docs/files.md "Audit")
+    if event.entity_type == "attachment":  # the file and its short hash (docs/files.md "Hashing and the audit chain")
         return f"{after.get('filename', '')}（SHA-256 {str(after.get('sha256', ''))[:12]}）"
     return ""
 

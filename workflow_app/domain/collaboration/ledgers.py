@@ -109,6 +109,7 @@ def row_dict(row: T, now: datetime | None = None, names: dict[str, str] | None =
         "case_id": row.case_id, "case_number": row.case_number, "employer_name": row.employer_name,
         "reason": masking.mask_text(row.reason), "materials": list(row.materials or []),
         "materials_text": "；".join(row.materials or []), "letter": masking.mask_text(row.letter),
+        "attachments": list((row.details or {}).get("attachments") or []),
         "status": row.status, "status_label": TRANSFER_STATUS_LABELS.get(row.status, row.status),
         "sent_at": common.iso(row.sent_at),
         "ack_due_at": common.iso(row.ack_due_at), "ack_due_at_local": _local(row.ack_due_at),

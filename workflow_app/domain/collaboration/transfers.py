@@ -27,6 +27,7 @@ from workflow_app.domain.vocabulary import ASSISTANCE_LABELS, TRANSFER_KIND_LABE
 from workflow_app.platform import clock
 from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.errors import Conflict, ProcessFailed
+from workflow_app.platform.files import attachments as files
 from workflow_app.platform.identity import access
 from workflow_app.platform.identity.directory import Principal
 from workflow_app.platform.organisation import BODY_LABELS, HANDLING_BODIES
@@ -73,6 +74,8 @@ def create_transfer(session: Session, principal: Principal, case_id: int, data: 
     if not isinstance(materials, list) or not materials or len(materials) > 50 or any(
             not isinstance(m, str) or not 1 <= len(m.strip()) <= 200 for m in materials):
         raise invalid("materials", "请列出1至50项材料，每项1至200字")
+    # The files the request carries: attachments of the sending case only (docs/files.md "Transfers").
+    attachment_ids = files.check_files_of(session, case.instance_id, data.get("attachments"))
 
     number = numbering.allocate(session, kind, case.jurisdiction)
     now = clock.now()
@@ -80,7 +83,7 @@ def create_transfer(session: Session, principal: Principal, case_id: int, data: 
         number=number, kind=kind, assist_type=assist_type, case_id=case.id, case_number=case.number,
         employer_name=case.employer_name, from_bureau=case.jurisdiction, from_body=case.body, to_bureau=to_bureau,
         to_body=to_body, reason=reason, materials=[m.strip() for m in materials], status="requested",
-        created_at=now, created_by=principal.username, details={})
+        created_at=now, created_by=principal.username, details={"attachments": attachment_ids} if attachment_ids else {})
     session.add(row)
     session.flush()
     label = TRANSFER_KIND_LABELS[kind] + (f"（{ASSISTANCE_LABELS[assist_type]}）" if assist_type else "")
@@ -90,7 +93,7 @@ def create_transfer(session: Session, principal: Principal, case_id: int, data: 
         "case_id": case.id, "case_number": case.number, "from_bureau": case.jurisdiction, "from_body": case.body,
         "to_bureau": to_bureau, "to_body": to_body, "to_label": to_label, "reason": reason,
         "materials_offered": row.materials, "employer_name": case.employer_name, "urgent": bool(case.urgent),
-        "requested_at": common.local_iso(now),
+        "requested_at": common.local_iso(now), "attachments": attachment_ids,
     }
     instance = runtime.start_instance(session, principal, "transfer_send", number, case.jurisdiction, variables,
                                       employer_name=case.employer_name,
@@ -98,8 +101,17 @@ def create_transfer(session: Session, principal: Principal, case_id: int, data: 
     row.instance_id = instance.id
     audit.record(session, principal.username, "transfer.request", "transfer", row.id, instance_id=case.instance_id,
                  business_key=case.number, after={"number": number, "kind": kind, "to_bureau": to_bureau,
-                                                  "to_body": to_body, "materials": row.materials})
+                                                  "to_body": to_body, "materials": row.materials,
+                                                  **({"attachments": attachment_ids} if attachment_ids else {})})
     return row
+
+
+def files_instance_of(session: Session, instance_id: int) -> int:
+    """The case whose files a task of ``instance_id`` chooses from: the sending case for the request's own
+    process (``transfer_send``: its package names files of that case), else the instance itself."""
+    case_instance = session.scalar(select(Case.instance_id).join(InterAgencyTransfer, InterAgencyTransfer.case_id == Case.id)
+                                   .where(InterAgencyTransfer.instance_id == instance_id))
+    return case_instance or instance_id
 
 
 def _transfer(session: Session, payload: dict) -> InterAgencyTransfer:
@@ -133,6 +145,11 @@ def on_transfer_event(session: Session, instance: ProcessInstance, payload: dict
         row.status, row.sent_at = "sent", now
         row.materials = list(payload.get("materials") or row.materials)
         row.letter = str(payload.get("letter") or "")[:8000]
+        if "attachments" in payload:  # the package's choice of the sending case's files
+            source_case = session.get(Case, row.case_id) if row.case_id else None
+            chosen = payload.get("attachments")
+            _details(row, attachments=files.check_files_of(session, source_case.instance_id, chosen)
+                     if source_case is not None else [])
     elif event == "received":
         row.receiver_instance_id = instance.id
         row.ack_due_at = common.parse_instant(payload.get("ack_due"))
@@ -213,6 +230,9 @@ def open_receiving_case(session: Session, principal: Principal, row: InterAgency
         claim.case_id = new_case.id
     access.grant_case_access(session, principal.username, instance, row.from_bureau, row.from_body,
                              kind="notification", reason=f"移送后跟踪（{row.number}）")
+    # The files the transfer carries: the same blobs, now files of the receiving case (audited on both chains).
+    source = session.get(ProcessInstance, case.instance_id)
+    files.link_to_instance(session, principal.username, source, instance, (row.details or {}).get("attachments"))
     audit.record(session, principal.username, "case.open", "case", new_case.id, instance_id=instance.id,
                  business_key=number, after={"transfer": row.number, "from_case": case.number, "body": row.to_body,
                                              "jurisdiction": row.to_bureau, "materials": list(row.materials)})

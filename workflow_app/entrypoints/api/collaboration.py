@@ -39,6 +39,8 @@ class TransferCreateSchema(ZhSchema):
     reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     materials = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True,
                             validate=validate.Length(min=1, max=50))
+    attachments = fields.List(fields.Integer(strict=True), load_default=list, validate=validate.Length(max=200),
+                              metadata={"description": "ids of the sending case's attachments the transfer carries"})
 
 
 class PoliceWorkerSchema(ZhSchema):

@@ -13,6 +13,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from workflow_app.domain.collaboration import transfers
 from workflow_app.entrypoints.api.attachments import file_response, preview_bytes
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import bp, flash_response, is_htmx, principal
@@ -35,6 +36,21 @@ def case_files(instance_id: int, task_id: str | None = None) -> dict:
     """The files of a case the signed-in user sees, with what the upload form needs (for the partials)."""
     p = principal()
     return in_transaction(db(), lambda s: _files_view(s, p, instance_id, task_id))
+
+
+@bp.app_template_global()
+def field_files(task) -> dict:
+    """What a form's "files" field of ``task`` chooses from: the files of the task's case — for a transfer's
+    package, the sending case (docs/files.md "Form fields") — and where a new upload goes."""
+    p = principal()
+
+    def run(s):
+        instance_id = transfers.files_instance_of(s, task.instance_id)
+        # a file uploaded from the field belongs to the task only when the task is of that case
+        view = _files_view(s, p, instance_id, task.id if instance_id == task.instance_id else None)
+        view["upload_url"] = url_for("attachments.upload", instance_id=instance_id)
+        return view
+    return in_transaction(db(), run)
 
 
 @bp.app_template_global()

@@ -178,23 +178,35 @@ def read_bytes(row: Attachment) -> bytes:
                        f"blob {row.sha256} of attachment {row.id}: {type(exc).__name__}") from None
 
 
-def link_to_instance(session: Session, actor: str, source: ProcessInstance, target: ProcessInstance,
-                     attachment_ids: list[int] | None, *, field_name: str = "attachments") -> list[Attachment]:
-    """Give ``target`` the files ``attachment_ids`` of ``source`` (a transfer carries them): the same blob, a
-    new row on the receiving case, an audit event on both chains. Every id must be a file of ``source``."""
-    if not attachment_ids:
+def check_files_of(session: Session, instance_id: int, attachment_ids, field_name: str = "attachments") -> list[int]:
+    """``attachment_ids`` (a list of ids, possibly empty), each a file of ``instance_id`` — else :class:`Invalid`.
+    The ids come back without duplicates, in their order."""
+    if attachment_ids is None:
         return []
-    if not isinstance(attachment_ids, list) or not all(
+    if not isinstance(attachment_ids, list) or len(attachment_ids) > 200 or not all(
             isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in attachment_ids):
         raise Invalid("所选附件无效", "attachments must be a list of attachment ids",
                       errors={field_name: "所选附件无效"})
     wanted = list(dict.fromkeys(attachment_ids))
-    rows = {r.id: r for r in session.scalars(select(Attachment).where(Attachment.id.in_(wanted),
-                                                                      Attachment.instance_id == source.id))}
-    missing = [i for i in wanted if i not in rows]
+    if not wanted:
+        return []
+    found = set(session.scalars(select(Attachment.id).where(Attachment.id.in_(wanted),
+                                                            Attachment.instance_id == instance_id)))
+    missing = [i for i in wanted if i not in found]
     if missing:
-        raise Invalid("所选附件不属于本案件", f"attachments {missing} are not files of instance {source.id}",
+        raise Invalid("所选附件不属于本案件", f"attachments {missing} are not files of instance {instance_id}",
                       errors={field_name: "所选附件不属于本案件"})
+    return wanted
+
+
+def link_to_instance(session: Session, actor: str, source: ProcessInstance, target: ProcessInstance,
+                     attachment_ids: list[int] | None, *, field_name: str = "attachments") -> list[Attachment]:
+    """Give ``target`` the files ``attachment_ids`` of ``source`` (a transfer carries them): the same blob, a
+    new row on the receiving case, an audit event on both chains. Every id must be a file of ``source``."""
+    wanted = check_files_of(session, source.id, attachment_ids, field_name)
+    if not wanted:
+        return []
+    rows = {r.id: r for r in session.scalars(select(Attachment).where(Attachment.id.in_(wanted)))}
     linked = []
     for attachment_id in wanted:
         original = rows[attachment_id]

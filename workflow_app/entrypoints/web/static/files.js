@@ -15,7 +15,7 @@
     var zh = document.documentElement.lang !== "en";
     var body = new FormData();
     body.append("file", input.files[0]);
-    body.append("task_id", input.dataset.taskId);
+    if (input.dataset.taskId) body.append("task_id", input.dataset.taskId);
     status.textContent = zh ? "正在上传…" : "Uploading…";
     fetch(input.dataset.uploadUrl, {method: "POST", body: body, credentials: "same-origin",
                                     headers: {"X-CSRF-Token": csrfToken()}})
