@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests import file_samples as samples
-from workflow_app.platform.errors import Invalid
+from workflow_app.platform.errors import Invalid, TooLarge
 from workflow_app.platform.files.content_types import FileTypePolicy
 
 POLICY = FileTypePolicy.load()
@@ -56,7 +56,7 @@ def test_an_empty_file_is_refused():
 
 def test_a_file_over_the_size_limit_is_refused():
     small = FileTypePolicy(POLICY.types, max_bytes=1000)
-    with pytest.raises(Invalid, match="文件过大"):
+    with pytest.raises(TooLarge, match="文件过大"):
         small.check(samples.pdf() + b" " * 1000)
 
 

@@ -61,3 +61,9 @@ class ServiceUnavailable(DomainError):
     """A tool the server needs (the PDF converter) is missing or did not answer in time; retry later."""
 
     status, type, title = 503, "service-unavailable", "Service unavailable"
+
+
+class TooLarge(DomainError):
+    """An upload over its size limit."""
+
+    status, type, title = 413, "payload-too-large", "Payload too large"

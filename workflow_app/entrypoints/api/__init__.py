@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from workflow_app.entrypoints.api import (
     admin,
+    attachments,
     audit_log,
     auth,
     collaboration,
@@ -196,5 +197,6 @@ def init_api(app: Flask) -> None:
                       intake.blp,  # intake window: registration, triage outcome, cases
                       collaboration.blp,  # inter-agency: transfers, ledgers, police, hearings, meetings
                       documents.blp,  # official documents: issue, service records, downloads
-                      notifications.blp):  # the caller's notifications (docs/deadlines.md)
+                      notifications.blp,  # the caller's notifications (docs/deadlines.md)
+                      attachments.blp):  # files of cases and tasks (docs/files.md)
         api.register_blueprint(blueprint)

@@ -10,8 +10,9 @@
 One module per area, its templates in ``templates/web/<area>/`` (``base.html`` and the shared partials stay
 in ``templates/web/``): ``login`` (login, logout, language), ``inbox``, ``tasks`` (task page and its form,
 drawn by ``form_renderer``), ``cases`` (case file, diagram), ``intake`` (registration pages),
-``notifications``; ``common`` holds what they share. A new area (liaison, supervision, leadership,
-administration, process owners) is a new module here, its template folder, and an entry in :data:`AREAS`.
+``notifications``, ``files`` (case files: upload, preview, download); ``common`` holds what they share.
+A new area (liaison, supervision, leadership, administration, process owners) is a new module here, its
+template folder, and an entry in :data:`AREAS`.
 Pages ask services (``platform``, ``domain``) inside ``in_transaction`` and render what they answer.
 See docs/ui.md.
 """
@@ -24,13 +25,13 @@ from flask import Flask, abort, request, send_from_directory
 from flask_babel import Babel
 
 from workflow_app.entrypoints.api.common import CSRF_EXEMPT
-from workflow_app.entrypoints.web import cases, documents, inbox, intake, login, notifications, tasks
+from workflow_app.entrypoints.web import cases, documents, files, inbox, intake, login, notifications, tasks
 from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp
 
 HERE = Path(__file__).resolve().parent
 
 #: The areas whose routes are on the ``web`` blueprint (imported for their routes).
-AREAS = (login, inbox, tasks, cases, intake, documents)
+AREAS = (login, inbox, tasks, cases, intake, files, documents)
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.
 VENDOR_FILES: dict[str, tuple[set[str], tuple[str, ...]]] = {

@@ -22,7 +22,7 @@ from workflow_app.platform.files.content_types import FileType, FileTypePolicy
 from workflow_app.platform.files.storage import BlobCorrupted, BlobMissing, BlobStore
 from workflow_app.platform.identity import access
 from workflow_app.platform.identity.directory import Principal
-from workflow_app.platform.persistence.models import Attachment, ProcessInstance, TaskRow
+from workflow_app.platform.persistence.models import Attachment, ProcessInstance, TaskRow, User
 
 MAX_DESCRIPTION = 2000
 MAX_FILENAME = 200
@@ -214,3 +214,34 @@ def link_to_instance(session: Session, actor: str, source: ProcessInstance, targ
                             "to_attachment_id": copy.id})
         linked.append(copy)
     return linked
+
+
+# ------------------------------------------------------------------------------------------------
+# Read model
+# ------------------------------------------------------------------------------------------------
+
+def describe(session: Session, rows: list[Attachment]) -> list[dict]:
+    """What the API and the pages show of attachments: the row's fields, the type's and kind's labels, whether
+    the browser can preview it, the uploader's display name."""
+    rules = policy()
+    usernames = {r.uploaded_by for r in rows}
+    names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(usernames))).all()) \
+        if usernames else {}
+    out = []
+    for r in rows:
+        file_type = rules.types.get(r.media_type)
+        out.append({
+            "id": r.id, "instance_id": r.instance_id, "task_id": r.task_id, "sha256": r.sha256, "size": r.size,
+            "media_type": r.media_type, "type_label": file_type.label if file_type else r.media_type,
+            "filename": r.filename, "kind": r.kind, "kind_label": rules.kinds.get(r.kind, r.kind),
+            "description": r.description, "uploaded_by": r.uploaded_by,
+            "uploaded_by_name": names.get(r.uploaded_by, r.uploaded_by), "uploaded_at": r.uploaded_at,
+            "previewable": bool(file_type and file_type.preview),
+            "source_attachment_id": r.source_attachment_id,
+        })
+    return out
+
+
+def previewable(row: Attachment) -> bool:
+    file_type = policy().types.get(row.media_type)
+    return bool(file_type and file_type.preview)

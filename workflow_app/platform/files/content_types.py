@@ -9,7 +9,8 @@ is called ``photo.jpg``.
 
 :class:`FileTypePolicy` is the allow-list (``file_types.json`` beside this module, or the file that
 ``CASEFLOW_FILE_TYPES`` names) and the size limit; :meth:`FileTypePolicy.check` answers the detected type
-or raises :class:`~workflow_app.platform.errors.Invalid` with a Chinese message.
+or raises :class:`~workflow_app.platform.errors.Invalid` (:class:`~workflow_app.platform.errors.TooLarge`
+over the size limit) with a Chinese message.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import filetype
 
-from workflow_app.platform.errors import Invalid
+from workflow_app.platform.errors import Invalid, TooLarge
 
 DEFAULT_TYPES_FILE = Path(__file__).with_name("file_types.json")
 
@@ -138,7 +139,7 @@ class FileTypePolicy:
             raise Invalid("文件为空，请选择要上传的文件", "the file is empty", errors={field_name: "文件为空"})
         if len(data) > self.max_bytes:
             limit = f"{self.max_bytes / 1024 / 1024:.0f} MB"
-            raise Invalid(f"文件过大：单个文件不能超过 {limit}", f"the file exceeds the limit of {self.max_bytes} bytes",
+            raise TooLarge(f"文件过大：单个文件不能超过 {limit}", f"the file exceeds the limit of {self.max_bytes} bytes",
                           errors={field_name: f"文件不能超过 {limit}"})
         found = detect(data)
         refusals = {
