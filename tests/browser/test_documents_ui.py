@@ -40,7 +40,7 @@ def test_the_clerk_generates_downloads_and_serves_the_registration_receipt(serve
     page = new_page()
     login(page, server.url, "clerk")
     number = register_through_the_form(page, server.url, 31)
-    expect(page.locator("#issue-receipt")).to_be_visible()
+    expect(page.locator("#issue-receipt")).to_be_visible(timeout=30000)
     page.click("#issue-receipt")
     receipt = page.locator(".receipt-document")
     expect(receipt).to_have_count(1, timeout=60000)

@@ -16,7 +16,7 @@ from workflow_app.platform.documents import issuing
 from workflow_app.platform.errors import Invalid
 from workflow_app.platform.identity.directory import Principal
 from workflow_app.platform.organisation import BODY_LABELS
-from workflow_app.platform.persistence.models import Bureau, ProcessInstance
+from workflow_app.platform.persistence.models import Bureau, ProcessInstance, User
 
 DOC_TYPE = "transfer_letter"
 #: A transfer still under the liaison's review (or refused by them) has no letter yet.
@@ -53,7 +53,8 @@ def letter_context(session: Session, row: InterAgencyTransfer) -> dict:
             "case_number": row.case_number or "", "employer_name": row.employer_name or "",
             "kind_label": TRANSFER_KIND_LABELS.get(row.kind, row.kind), "reason": row.reason,
             "materials": "；".join(f"{i}. {m}" for i, m in enumerate(row.materials or [], 1)) or "无",
-            "letter_text": letter, "contact": row.created_by,
+            "letter_text": letter,
+            "contact": session.scalar(select(User.display_name).where(User.username == row.created_by)) or row.created_by,
             "claims": [{"label": c.label, "amount": f"{c.amount:,.2f}" if c.amount is not None else "—"} for c in claims]}
 
 

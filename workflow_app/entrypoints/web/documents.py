@@ -15,7 +15,7 @@ from workflow_app.entrypoints.api.documents import download_response
 from workflow_app.entrypoints.web.common import bp, principal
 from workflow_app.platform import clock
 from workflow_app.platform.documents import issuing, service, templates
-from workflow_app.platform.errors import Invalid
+from workflow_app.platform.errors import Invalid, NotFound
 from workflow_app.platform.persistence.database import in_transaction
 
 
@@ -104,9 +104,16 @@ def document_download(document_id, fmt):
 def _receipt_context(s, p, complaint_id: int, errors: dict | None = None, values: dict | None = None,
                      message: str | None = None) -> dict:
     complaint = intake_queries.visible_complaint(s, p, complaint_id)
-    docs = issuing.list_for_instance(s, p, complaint.triage_instance_id, receipt_document.DOC_TYPE) \
-        if complaint.triage_instance_id else []
-    return {"complaint_id": complaint.id, "documents": docs, "message": message, "errors": errors or {},
+    docs, can_issue = [], False
+    if complaint.triage_instance_id:
+        try:
+            docs = issuing.list_for_instance(s, p, complaint.triage_instance_id, receipt_document.DOC_TYPE)
+            can_issue = any(t["code"] == receipt_document.DOC_TYPE
+                            for t in issuing.issuable_types(s, p, complaint.triage_instance_id))
+        except NotFound:  # sees the registration, not its triage case, and issues no receipt: nothing to show
+            pass
+    return {"complaint_id": complaint.id, "documents": docs, "can_issue": can_issue, "message": message,
+            "errors": errors or {},
             "v": values or {}, "methods": list(templates.service_methods().values()),
             "today": clock.today_local().isoformat()}
 
