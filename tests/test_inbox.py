@@ -207,3 +207,27 @@ def test_tasks_of_others_are_invisible_and_unknown_ids_are_404(start_case, as_us
     assert clerk.get("/api/tasks").json["total"] == 0
     assert as_user("inspector").get("/api/tasks/not-a-task").status_code == 404
     assert as_user("inspector").post("/api/tasks/" + "x" * 300 + "/claim").status_code == 404
+
+
+def test_a_draft_is_shown_to_its_holder_only(start_case, as_user):
+    task = open_task(start_case())
+    inspector, colleague = as_user("inspector"), as_user("inspector2")
+    inspector.post(f"/api/tasks/{task['id']}/claim")
+    assert inspector.put(f"/api/tasks/{task['id']}/draft", json={"data": {"acceptance_opinion": "草稿意见"}}).status_code == 200
+    assert inspector.get(f"/api/tasks/{task['id']}").json["draft"] == {"acceptance_opinion": "草稿意见"}
+    assert colleague.get(f"/api/tasks/{task['id']}").json["draft"] is None
+    assert "草稿意见" not in colleague.get(f"/tasks/{task['id']}").get_data(as_text=True)
+
+
+def test_a_completed_task_reads_as_its_decision_on_the_task_and_case_pages(start_case, as_user):
+    instance = start_case()
+    task = open_task(instance)
+    inspector = as_user("inspector")
+    inspector.post(f"/api/tasks/{task['id']}/claim")
+    r = inspector.post(f"/api/tasks/{task['id']}/complete",
+                       json={"data": {"accepted": True, "acceptance_opinion": "事实清楚，予以受理"}})
+    assert r.status_code == 200
+    page = inspector.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'class="decision"' in page and "事实清楚，予以受理" in page and 'id="task-form"' not in page
+    case = inspector.get(f"/cases/{task['instance_id']}").get_data(as_text=True)
+    assert "决定与意见" in case and "事实清楚，予以受理" in case

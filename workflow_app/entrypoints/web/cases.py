@@ -1,5 +1,6 @@
-"""The case file (案卷): one instance's case, registration, diagram, tasks, documents, linked cases and
-timeline; the diagram's JSON (BPMN plus completed and active elements) for ``static/diagram.js``."""
+"""The case file (案卷): one instance's case, registration, diagram, tasks, documents, the decisions of its
+completed tasks, linked cases and timeline; the diagram's JSON (BPMN plus completed and active elements) for
+``static/diagram.js``."""
 from __future__ import annotations
 
 from flask import jsonify, redirect, render_template, url_for
@@ -7,7 +8,7 @@ from flask import jsonify, redirect, render_template, url_for
 from workflow_app.domain.cases.case_file import case_file
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.entrypoints.api.common import db
-from workflow_app.entrypoints.web.common import bp, fmt_dt, principal
+from workflow_app.entrypoints.web.common import bp, principal
 from workflow_app.entrypoints.web.tasks import decision_view
 from workflow_app.platform.errors import NotFound
 from workflow_app.platform.identity import access
@@ -16,19 +17,10 @@ from workflow_app.platform.runtime import history
 from workflow_app.platform.tasks import task_view
 
 
-def _titled(documents: list[dict]) -> list[dict]:
-    """A completed task's form is listed as "task (completed at, by whom)"."""
-    for d in documents:
-        if d.get("title") is None:
-            d["title"] = f"{d['task_name']}（{fmt_dt(d['completed_at'])}，{d['completed_by']}）"
-    return documents
-
-
 @bp.route("/cases/<int:instance_id>")
 def case_page(instance_id):
     p = principal()
     ctx = in_transaction(db(), lambda s: case_file(s, p, instance_id))
-    ctx["documents"] = _titled(ctx["documents"])
     ctx["decisions"] = in_transaction(db(), lambda s: [
         decision_view(d, task_view.picker_choices(s)) for d in task_view.decisions(s, instance_id)])
     return render_template("web/cases/case.html", **ctx)

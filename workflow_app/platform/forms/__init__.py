@@ -1,2 +1,3 @@
-"""Task forms: JSON Schema validation with a Chinese message per field (docs/ui.md).
+"""Task forms: JSON Schema validation with a message per field or nested path, in Chinese and English
+(docs/ui.md "Task forms").
 """

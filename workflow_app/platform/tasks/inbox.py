@@ -275,7 +275,9 @@ def _validated_draft(session: Session, row: TaskRow, data: dict) -> str:
         # A draft may be incomplete: only "please fill in" errors are tolerated.
         errors = {k: v for k, v in exc.extra.get("errors", {}).items() if not v.startswith("请填写")}
         if errors:
-            raise Invalid(exc.message, exc.detail, errors=errors) from None
+            english = exc.extra.get("errors_en", {})
+            raise Invalid(exc.message, exc.detail, errors=errors,
+                          errors_en={k: english.get(k, v) for k, v in errors.items()}) from None
     return json.dumps(data, ensure_ascii=False)
 
 
