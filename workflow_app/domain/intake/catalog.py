@@ -53,7 +53,7 @@ class IssueCode:
     wage: bool
     department: str | None = None
     department_name: str | None = None
-    label_en: str | None = None  # the English name pages show in English (docs/ui.md "English")
+    label_en: str | None = None  # the English name pages show in English (docs/ui.md "Error messages in English")
 
 
 @dataclass

@@ -66,7 +66,7 @@ def fmt_date(value) -> str:
 
 def yuan(value) -> str:
     """An amount in yuan as people write it: ``36000`` -> ``¥36,000.00``; empty for no amount (docs/ui.md
-    "Amounts")."""
+    "Names, not codes")."""
     if value is None or value == "":
         return ""
     try:
@@ -134,7 +134,7 @@ UNIT_WORDS = {"WD": N_("个工作日"), "CD": N_("天"), "h": N_("小时")}
 
 
 def unit_words(unit: str | None) -> str:
-    """The (untranslated) words of a clock unit; pages translate them (docs/ui.md "Remaining time")."""
+    """The (untranslated) words of a clock unit; pages translate them (docs/ui.md "Names, not codes")."""
     text = str(unit or "")
     if text in UNIT_WORDS:
         return UNIT_WORDS[text]

@@ -156,11 +156,12 @@ def claim(session: Session, principal: Principal, task_id: str) -> TaskRow:
     session.refresh(row)
     if result.rowcount != 1:
         if row.status != "open":
-            raise Conflict("任务已办结或已取消", f"task is {row.status}")
+            raise Conflict("任务已办结或已取消", f"task is {row.status}",
+                           english="The task has already been completed or cancelled")
         if row.assignee == principal.username:
             return row  # claiming one's own task again changes nothing
         raise Conflict(f"任务已被{_display(session, row.assignee)}认领", f"task already claimed by {row.assignee}",
-                       holder=row.assignee)
+                       english=f"{_display(session, row.assignee)} has already claimed this task", holder=row.assignee)
     _audit(session, principal, "task.claim", row, before)
     return row
 
