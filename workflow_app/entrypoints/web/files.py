@@ -101,7 +101,7 @@ def _too_large(error):
     message = _("上传内容过大：单个文件不能超过 %(n)s MB", n=limit)
     if is_htmx():
         return flash_response(message, "error", 422)
-    return render_template("web/error.html", message=message, status=413), 413
+    return render_template("web/error.html", error_message=message, status=413), 413
 
 
 @bp.route("/files/<int:attachment_id>")
