@@ -290,6 +290,11 @@ def _display(field: dict, value, lang: str, ctx: dict):
     return str(value)
 
 
+def uses_pickers(form: dict | None) -> bool:
+    """Whether the form has a ``user`` or ``group`` picker (then the page loads their options)."""
+    return bool(form) and any(w in ("user", "group") for w in form.get("ui", {}).get("widgets", {}).values())
+
+
 def form_fields(form: dict, values: dict, errors: dict | None = None, editable: bool = True,
                 locale=None, choices: dict | None = None) -> list[dict]:
     """One description per field, in display order: name, label, type, widget, options ((value, label)
