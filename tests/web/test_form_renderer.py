@@ -304,3 +304,10 @@ def test_list_items_and_object_members_are_rebuilt_and_typed():
 def test_odd_names_are_ignored():
     form = _form({"a": {"type": "string"}})
     assert parse_form_data(form, MultiDict([("a[", "x"), ("a]b", "y"), ("a", "z")])) == {"a": "z"}
+
+
+def test_only_forms_with_a_picker_need_the_directory():
+    from workflow_app.entrypoints.web.form_renderer import uses_pickers
+    assert uses_pickers(_form({"who": {"type": "string"}}, widgets={"who": "user"}))
+    assert not uses_pickers(_form({"who": {"type": "string"}}, widgets={"who": "textarea"}))
+    assert not uses_pickers(None)

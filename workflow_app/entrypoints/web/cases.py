@@ -9,6 +9,7 @@ from workflow_app.domain.cases.case_file import case_file
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import bp, principal
+from workflow_app.entrypoints.web.form_renderer import uses_pickers
 from workflow_app.entrypoints.web.tasks import decision_view
 from workflow_app.platform.errors import NotFound
 from workflow_app.platform.identity import access
@@ -22,7 +23,8 @@ def case_page(instance_id):
     p = principal()
     ctx = in_transaction(db(), lambda s: case_file(s, p, instance_id))
     ctx["decisions"] = in_transaction(db(), lambda s: [
-        decision_view(d, task_view.picker_choices(s)) for d in task_view.decisions(s, instance_id)])
+        decision_view(d, task_view.picker_choices(s) if uses_pickers(d["schema_form"]) else {})
+        for d in task_view.decisions(s, instance_id)])
     return render_template("web/cases/case.html", **ctx)
 
 

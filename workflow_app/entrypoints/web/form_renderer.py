@@ -32,8 +32,6 @@ TEXTAREA_FROM = 200
 BLANK_ROWS = 2
 #: The two answers of a yes/no question, by page language.
 BOOLEAN_LABELS = {"zh": {"true": "是", "false": "否"}, "en": {"true": "Yes", "false": "No"}}
-#: Widgets that hold one value each (a cell of a table can be any of them).
-SCALAR_WIDGETS = ("text", "textarea", "radio", "select", "date", "datetime", "number", "amount", "user", "group")
 
 
 def language_of(locale) -> str:
@@ -46,11 +44,9 @@ class _Texts:
 
     def __init__(self, form: dict, lang: str):
         ui = form.get("ui", {})
-        props = form.get("schema", {}).get("properties", {})
         self.lang = lang
         self._zh = ui
         self._tr = ui.get("translations", {}).get(lang, {}) if lang != "zh" else {}
-        self._props = props
 
     def _pick(self, kind: str, key: str):
         return self._tr.get(kind, {}).get(key) or self._zh.get(kind, {}).get(key)
@@ -292,6 +288,11 @@ def _display(field: dict, value, lang: str, ctx: dict):
     if widget == "datetime":
         return format_datetime(value)
     return str(value)
+
+
+def uses_pickers(form: dict | None) -> bool:
+    """Whether the form has a ``user`` or ``group`` picker (then the page loads their options)."""
+    return bool(form) and any(w in ("user", "group") for w in form.get("ui", {}).get("widgets", {}).values())
 
 
 def form_fields(form: dict, values: dict, errors: dict | None = None, editable: bool = True,

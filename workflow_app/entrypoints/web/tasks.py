@@ -11,7 +11,7 @@ from workflow_app.domain.cases.case_file import case_context
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import (bp, clock_badge, error_text, flash_response, htmx_redirect,
                                                  htmx_refresh, principal)
-from workflow_app.entrypoints.web.form_renderer import form_fields, language_of, parse_form_data
+from workflow_app.entrypoints.web.form_renderer import form_fields, language_of, parse_form_data, uses_pickers
 from workflow_app.platform import clock
 from workflow_app.platform.deadlines import running_clocks
 from workflow_app.platform.errors import Invalid
@@ -36,7 +36,7 @@ def _task_context(session, p, task_id, values=None, errors=None):
         values = task_view.draft(row, p)
     mine = row.assignee == p.username and row.status == "open"
     errors = errors or {}
-    choices = task_view.picker_choices(session) if form else {}
+    choices = task_view.picker_choices(session) if uses_pickers(form) else {}
     done = task_view.decision(session, row) if form else None
     clock_view = running_clocks.nearest_by_instance(session, [row.instance_id]).get(row.instance_id)
     return {"task": row, "form": form, "errors": errors,
