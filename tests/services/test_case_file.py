@@ -2,8 +2,11 @@
 (docs/ui.md "Task page: the case beside the form", "Names, not codes")."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from tests.conftest import FIXED_NOW
 from tests.intake.helpers import claim
 from tests.services import support
 from workflow_app.domain.cases.case_file import case_context, case_file
@@ -30,14 +33,16 @@ def test_the_case_context_carries_parties_claims_clocks_and_linked_cases(db, who
     assert [(item["kind"], item["number"]) for item in ctx["linked"]] == [("拆分案件", arbitration["number"])]
 
 
-def test_the_case_context_lists_completed_tasks_and_comments_in_order(db, who):
+def test_the_case_context_lists_completed_tasks_and_comments_in_order(db, who, freeze_clock):
     inspection, _ = _inspection_case(db)
     row = support.tasks(db, inspection["number"])[0]
     support.claim(db, "inspector", row.id)
     in_transaction(db, lambda s: inbox.add_comment(s, who("inspector"), row.id, "证据齐全，建议受理"))
+    freeze_clock(FIXED_NOW + timedelta(hours=1))
+    support.complete(db, "inspector", row.id, {"accepted": True, "acceptance_opinion": "符合受理条件"})
     ctx = in_transaction(db, lambda s: case_context(s, who("inspector"), inspection["instance_id"]))
-    assert [(o["kind"], o["by"], o["task_name"], o["body"]) for o in ctx["opinions"]] == [
-        ("comment", "inspector", row.name, "证据齐全，建议受理")]
+    assert [(o["kind"], o["by"], o["task_name"], o.get("body")) for o in ctx["opinions"]] == [
+        ("comment", "inspector", row.name, "证据齐全，建议受理"), ("decision", "inspector", row.name, None)]
 
 
 def test_the_case_context_is_not_found_for_someone_who_may_not_see_the_case(db, who):
