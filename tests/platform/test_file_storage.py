@@ -83,3 +83,22 @@ def test_the_s3_store_keeps_blobs_under_its_prefix(s3_endpoint):
     key = store.put(b"prefixed")
     listed = store.client.list_objects_v2(Bucket="caseflow-prefix")["Contents"]
     assert [o["Key"] for o in listed] == [f"tenant-a/{key[:2]}/{key[2:4]}/{key}"]
+
+
+def test_the_settings_choose_the_backend(s3_endpoint, tmp_path):
+    from workflow_app.entrypoints.app import blob_store
+    from workflow_app.entrypoints.config import Settings
+    local = blob_store(Settings(database_url=f"sqlite:///{tmp_path / 'cases.sqlite'}"))
+    assert isinstance(local, LocalFolderStorage) and local.root == tmp_path / "cases-files"
+    remote = blob_store(Settings(files_backend="s3", s3_bucket="caseflow-settings", s3_endpoint=s3_endpoint,
+                                 s3_region="us-east-1", s3_access_key="test", s3_secret_key="test"))
+    remote.client.create_bucket(Bucket="caseflow-settings")
+    assert isinstance(remote, S3Storage) and remote.get(remote.put(b"configured")) == b"configured"
+
+
+def test_production_refuses_the_s3_backend_without_a_bucket():
+    from workflow_app.entrypoints.config import InsecureConfiguration, Settings
+    settings = Settings(env="production", secret_key="x" * 40, database_url="postgresql+psycopg://db/caseflow",
+                        create_schema=False, files_backend="s3")
+    with pytest.raises(InsecureConfiguration, match="CASEFLOW_S3_BUCKET"):
+        settings.check()

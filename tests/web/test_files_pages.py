@@ -63,7 +63,7 @@ def test_a_plain_upload_never_returns_to_another_site(as_user, case):
 
 
 def test_an_upload_over_the_limit_shows_the_chinese_413_page(app, as_user, case):
-    app.config["MAX_CONTENT_LENGTH"] = 2048
+    app.config["CASEFLOW_UPLOAD_REQUEST_BYTES"] = 2048
     answer = upload(as_user("inspector"), case["id"], samples.pdf() + b" " * 4096)
     assert answer.status_code == 413 and "上传内容过大" in answer.text
 

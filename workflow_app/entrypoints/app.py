@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app, request
 
 from workflow_app.entrypoints import bootstrap, schema  # noqa: F401  (schema: every table, for create_schema)
 from workflow_app.entrypoints.api import init_api
@@ -59,6 +59,16 @@ def open_database(settings: Settings) -> Database:
     return db
 
 
+#: The endpoints that receive files (docs/files.md "Limits"): their requests may be as large as one file allows;
+#: every other request keeps MAX_CONTENT_LENGTH.
+FILE_UPLOAD_ENDPOINTS = frozenset({"attachments.upload", "web.upload_file"})
+
+
+def _file_upload_limit() -> None:
+    if request.endpoint in FILE_UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["CASEFLOW_UPLOAD_REQUEST_BYTES"]
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     settings.check()
@@ -68,16 +78,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        # an upload carries one file of at most the policy's limit, plus the form around it
-        MAX_CONTENT_LENGTH=max(settings.max_upload_bytes,
-                               FileTypePolicy.load(settings.file_types_path, settings.max_file_bytes).max_bytes
-                               + 1024 * 1024),
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        # a file upload carries one file of at most the policy's limit, plus the form around it
+        CASEFLOW_UPLOAD_REQUEST_BYTES=FileTypePolicy.load(settings.file_types_path, settings.max_file_bytes).max_bytes
+        + 1024 * 1024,
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
     app.extensions["caseflow.db"] = open_database(settings)
     app.extensions["caseflow.settings"] = settings
 
+    app.before_request(_file_upload_limit)  # before the API's screening, which may read the form
     init_api(app)
     init_web(app)  # server-rendered pages (docs/ui.md)
     install_request_logging(app)
