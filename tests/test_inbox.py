@@ -219,6 +219,19 @@ def test_a_draft_is_shown_to_its_holder_only(start_case, as_user):
     assert "草稿意见" not in colleague.get(f"/tasks/{task['id']}").get_data(as_text=True)
 
 
+def test_a_draft_stays_its_authors_when_a_colleague_takes_the_returned_task(start_case, as_user):
+    task = open_task(start_case())
+    inspector, colleague = as_user("inspector"), as_user("inspector2")
+    inspector.post(f"/api/tasks/{task['id']}/claim")
+    inspector.put(f"/api/tasks/{task['id']}/draft", json={"data": {"acceptance_opinion": "张的草稿"}})
+    assert inspector.post(f"/api/tasks/{task['id']}/unclaim").status_code == 200
+    assert colleague.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    assert colleague.get(f"/api/tasks/{task['id']}").json["draft"] is None
+    assert "张的草稿" not in colleague.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    colleague.put(f"/api/tasks/{task['id']}/draft", json={"data": {"acceptance_opinion": "李的草稿"}})
+    assert colleague.get(f"/api/tasks/{task['id']}").json["draft"] == {"acceptance_opinion": "李的草稿"}
+
+
 def test_a_completed_task_reads_as_its_decision_on_the_task_and_case_pages(start_case, as_user):
     instance = start_case()
     task = open_task(instance)

@@ -66,7 +66,7 @@ def get_task(task_id):
         out = task_dict(row)
         out["form_definition"] = inbox.task_form(s, row) if row.form else None
         # The draft is its holder's (docs/ui.md "Task forms"); reveal: personal-data/reveal
-        out["draft"] = task_view.draft(row, principal) or None
+        out["draft"] = task_view.draft(s, row, principal) or None
         return out
     return in_transaction(db(), run)
 

@@ -33,7 +33,7 @@ def _task_context(session, p, task_id, values=None, errors=None):
     row = runtime.visible_task(session, p, task_id)
     form = inbox.task_form(session, row) if row.form else None
     if values is None:
-        values = task_view.draft(row, p)
+        values = task_view.draft(session, row, p)
     mine = row.assignee == p.username and row.status == "open"
     errors = errors or {}
     choices = task_view.picker_choices(session) if uses_pickers(form) else {}

@@ -15,12 +15,32 @@ from workflow_app.platform.persistence.models import AuditEvent, Group, Membersh
 from workflow_app.platform.tasks import inbox
 
 
-def draft(row: TaskRow, principal: Principal | None = None) -> dict:
-    """The task's saved draft, masked like every value a page shows; empty without a draft, and empty for
-    anyone but the task's holder when ``principal`` is given (a draft is its author's, docs/ui.md)."""
-    if principal is not None and (row.assignee != principal.username or row.status != "open"):
+def draft_author(session: Session, row: TaskRow) -> str | None:
+    """Whose the saved draft is: the actor of the last ``task.save_draft``, or the owner a delegate handed the
+    task back to with ``task.resolve`` (the hand-back gives the draft to the owner); None without a draft."""
+    if not row.draft:
+        return None
+    last = session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "task", AuditEvent.entity_id == str(row.id),
+        AuditEvent.action.in_(("task.save_draft", "task.resolve")))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(1)).first()
+    if last is None:
+        return None
+    return (last.after or {}).get("assignee") or row.owner if last.action == "task.resolve" else last.actor
+
+
+def draft(session: Session, row: TaskRow, principal: Principal | None = None) -> dict:
+    """The task's saved draft, masked like every value a page shows; empty without a draft. With
+    ``principal``, only the draft's author sees it, and only while holding the open task: a task returned to
+    the group and claimed by a colleague does not show the previous holder's draft (docs/ui.md "Drafts")."""
+    if not row.draft:
         return {}
-    return masking.mask_data(json.loads(row.draft)) if row.draft else {}
+    if principal is not None:
+        if row.assignee != principal.username or row.status != "open":
+            return {}
+        if draft_author(session, row) != principal.username:
+            return {}
+    return masking.mask_data(json.loads(row.draft))
 
 
 def decision(session: Session, row: TaskRow) -> dict | None:
