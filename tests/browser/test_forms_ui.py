@@ -61,14 +61,17 @@ def test_fill_the_routes_table_see_errors_at_the_cell_and_read_the_decision(serv
     expect(table).to_be_visible()
     expect(reason).to_be_hidden()
     # The table: one column per item property; add a row with the script.
-    expect(table.locator("thead th")).to_contain_text(["诉求代码", "办理机构"])
+    expect(table.locator("thead th")).to_contain_text(["诉求", "办理机构"])
+    # One row per claim waiting in the room (the form's prefill), its claim chosen by name; two blank rows.
     rows = table.locator("tbody tr")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(4)
+    expect(rows.nth(0).locator("select").nth(0)).to_have_value("wage_arrears")
+    expect(rows.nth(0).locator("select").nth(0).locator("option:checked")).to_have_text("拖欠工资")
+    expect(rows.nth(1).locator("select").nth(0)).to_have_value("dismissal_dispute")
     table.locator("button.add-row").click()
-    expect(rows).to_have_count(3)
-    rows.nth(0).locator("input").fill("wage_arrears")
-    rows.nth(0).locator("select").select_option("inspection")
-    rows.nth(1).locator("input").fill("dismissal_dispute")  # its body left out: an error at that cell
+    expect(rows).to_have_count(5)
+    rows.nth(0).locator("select").nth(1).select_option("inspection")
+    # the second claim's body left out: an error at that cell
     page.fill("textarea[name=room_opinion]", "劳动报酬由监察办理，解除争议由仲裁办理")
     shot(page, "forms-01-routes-table")
     page.click("#complete")
@@ -77,8 +80,8 @@ def test_fill_the_routes_table_see_errors_at_the_cell_and_read_the_decision(serv
     expect(rows.nth(0).locator(".field-error")).to_have_count(0)
     shot(page, "forms-02-cell-error")
     # The values entered survived the failed submit; fix the cell and remove the blank row.
-    expect(rows.nth(1).locator("input")).to_have_value("dismissal_dispute")
-    rows.nth(1).locator("select").select_option("arbitration")
+    expect(rows.nth(1).locator("select").nth(0)).to_have_value("dismissal_dispute")
+    rows.nth(1).locator("select").nth(1).select_option("arbitration")
     rows.nth(2).locator("button.remove-row").click()
     page.click("#complete")
     page.wait_for_url(re.compile(r"/inbox\?msg=completed"))
@@ -127,7 +130,7 @@ def test_a_draft_is_its_authors_only_and_the_form_speaks_english(server, new_pag
     expect(page.locator(".field[data-field=room_decision]")).to_contain_text("Ask for a joint hearing")
     page.check("input[name=room_decision][value=route]")
     expect(page.locator(".field[data-field=room_routes] thead")).to_contain_text("Handling body")
-    page.locator(".field[data-field=room_routes] tbody tr").nth(0).locator("input").fill("wage_arrears")
+    page.locator(".field[data-field=room_routes] tbody tr").nth(0).locator("select").nth(0).select_option("wage_arrears")
     page.click("#complete")
     expect(page.locator(".field[data-field=room_routes] td.has-error .field-error")).to_contain_text(
         "Please fill in Handling body in row 1 of Routing of claims")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from workflow_app.entrypoints.web.form_renderer import form_fields, parse_form_data
+from workflow_app.entrypoints.web.form_renderer import form_fields, parse_form_data, prefilled, uses_pickers
 
 
 def _form(properties: dict, required=(), **ui) -> dict:
@@ -311,3 +311,31 @@ def test_only_forms_with_a_picker_need_the_directory():
     assert uses_pickers(_form({"who": {"type": "string"}}, widgets={"who": "user"}))
     assert not uses_pickers(_form({"who": {"type": "string"}}, widgets={"who": "textarea"}))
     assert not uses_pickers(None)
+
+
+ROUTES_FORM = {"schema": {"type": "object", "properties": {"routes": {"type": "array", "items": {
+    "type": "object", "properties": {"code": {"type": "string"}, "body": {"type": "string", "enum": ["inspection"]}}}}}},
+    "ui": {"widgets": {"routes": "table", "routes.code": "claim"},
+           "prefill": {"routes": {"claims": "triage_room", "column": "code"}}}}
+CASE_CLAIMS = [{"code": "wage_arrears", "label": "拖欠工资", "route": "triage_room"},
+               {"code": "insurance", "label": "未缴社会保险", "route": "si_audit"},
+               {"code": "dismissal", "label": "解除劳动合同争议", "route": "triage_room"}]
+
+
+def test_a_claim_column_offers_the_cases_claims_by_name_and_reads_back_by_name():
+    choices = {"claim": [(c["code"], c["label"]) for c in CASE_CLAIMS]}
+    field = form_fields(ROUTES_FORM, {"routes": [{"code": "dismissal"}]}, choices=choices)[0]
+    cell = field["rows"][0][0]
+    assert cell["widget"] == "claim" and ("dismissal", "解除劳动合同争议") in cell["options"]
+    shown = form_fields(ROUTES_FORM, {"routes": [{"code": "dismissal", "body": "inspection"}]}, editable=False,
+                        choices=choices)[0]
+    assert shown["rows"][0][0]["display"] == "解除劳动合同争议"
+    assert uses_pickers(ROUTES_FORM, ("claim",)) and not uses_pickers(ROUTES_FORM, ("user", "group"))
+
+
+def test_a_table_starts_with_one_row_per_claim_of_the_prefill_route():
+    assert prefilled(ROUTES_FORM, CASE_CLAIMS) == {"routes": [{"code": "wage_arrears"}, {"code": "dismissal"}]}
+    every = {"ui": {"prefill": {"routes": {"claims": "*", "column": "code"}}}}
+    assert len(prefilled(every, CASE_CLAIMS)["routes"]) == 3
+    assert prefilled({"ui": {"prefill": {"routes": "nonsense"}}}, CASE_CLAIMS) == {}
+    assert prefilled(ROUTES_FORM, []) == {}

@@ -140,7 +140,7 @@ def case_context(session: Session, p: Principal, instance_id: int) -> dict:
             "jurisdiction_name": case_doc["jurisdiction_name"] if case_doc else instance.jurisdiction,
             "parties": _parties(complaint_doc),
             "claims": [{"code": c.get("code"), "label": c["label"], "amount": c["amount"], "route_label": c.get("route_label"),
-                        "rule": c.get("rule")} for c in claims],
+                        "route": c.get("route"), "rule": c.get("rule")} for c in claims],
             "opinions": _opinions(session, instance.id, tasks),
             "linked": _linked(case, case_doc, complaint_doc),
             "clocks": [c for c in clocks.for_instance(session, instance.id)]}

@@ -22,9 +22,14 @@ from workflow_app.platform.tasks import task_view
 def case_page(instance_id):
     p = principal()
     ctx = in_transaction(db(), lambda s: case_file(s, p, instance_id))
+    claims = (ctx["case"] or {}).get("claims") or (ctx["complaint"] or {}).get("claims") or []
+    claim_choices = [(c["code"], c["label"]) for c in claims if c.get("code")]
+
+    def choices(s, form):
+        found = task_view.picker_choices(s) if uses_pickers(form, ("user", "group")) else {}
+        return dict(found, claim=claim_choices)
     ctx["decisions"] = in_transaction(db(), lambda s: [
-        decision_view(d, task_view.picker_choices(s) if uses_pickers(d["schema_form"]) else {})
-        for d in task_view.decisions(s, instance_id)])
+        decision_view(d, choices(s, d["schema_form"])) for d in task_view.decisions(s, instance_id)])
     return render_template("web/cases/case.html", **ctx)
 
 

@@ -210,7 +210,7 @@ def _describe(prop: dict, path: list, key: str, value, ctx: dict, required: bool
     options = [(str(v), texts.enum_label(key, v)) for v in enum] if enum else []
     if kind == "boolean" and not options:
         options = [(v, BOOLEAN_LABELS[texts.lang][v]) for v in ("true", "false")]
-    if widget in ("user", "group"):
+    if widget in PICKERS:
         options = list(ctx["choices"].get(widget, []))
     dotted = ".".join(str(p) for p in path)
     field = {"name": str(path[-1]) if len(path) == 1 else dotted, "path": dotted, "html_name": _html_name(path),
@@ -290,9 +290,30 @@ def _display(field: dict, value, lang: str, ctx: dict):
     return str(value)
 
 
-def uses_pickers(form: dict | None) -> bool:
-    """Whether the form has a ``user`` or ``group`` picker (then the page loads their options)."""
-    return bool(form) and any(w in ("user", "group") for w in form.get("ui", {}).get("widgets", {}).values())
+#: Widgets whose options the page supplies in ``choices``: the organisation's users and groups, and the
+#: claims of the task's case (``claim``: value the claim's code, label its name; docs/ui.md "Task forms").
+PICKERS = ("user", "group", "claim")
+
+
+def uses_pickers(form: dict | None, kinds=PICKERS) -> bool:
+    """Whether the form has one of the pickers ``kinds`` (then the page loads their options)."""
+    return bool(form) and any(w in kinds for w in form.get("ui", {}).get("widgets", {}).values())
+
+
+def prefilled(form: dict | None, claims: list[dict]) -> dict:
+    """A form's starting values from its case, for a task without a draft: ``ui.prefill`` maps a table
+    field to ``{"claims": route, "column": name}`` — one row per claim of the case whose route is ``route``
+    (every claim with ``"*"``), with ``column`` holding the claim's code (docs/ui.md "Task forms")."""
+    values = {}
+    for field, rule in ((form or {}).get("ui", {}).get("prefill") or {}).items():
+        if not isinstance(rule, dict) or not isinstance(rule.get("column"), str):
+            continue
+        route = rule.get("claims", "*")
+        rows = [{rule["column"]: c["code"]} for c in claims
+                if c.get("code") and (route == "*" or c.get("route") == route)]
+        if rows:
+            values[field] = rows
+    return values
 
 
 def form_fields(form: dict, values: dict, errors: dict | None = None, editable: bool = True,

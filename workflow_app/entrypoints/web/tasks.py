@@ -11,7 +11,7 @@ from workflow_app.domain.cases.case_file import case_context
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import (bp, clock_badge, error_text, flash_response, htmx_redirect,
                                                  htmx_refresh, principal)
-from workflow_app.entrypoints.web.form_renderer import form_fields, language_of, parse_form_data, uses_pickers
+from workflow_app.entrypoints.web.form_renderer import form_fields, language_of, parse_form_data, prefilled, uses_pickers
 from workflow_app.platform import clock
 from workflow_app.platform.deadlines import running_clocks
 from workflow_app.platform.errors import Invalid
@@ -32,11 +32,15 @@ def _task_context(session, p, task_id, values=None, errors=None):
     """What the task page and its fragments draw; ``values`` and ``errors`` after a failed submit."""
     row = runtime.visible_task(session, p, task_id)
     form = inbox.task_form(session, row) if row.form else None
-    if values is None:
-        values = task_view.draft(session, row, p)
     mine = row.assignee == p.username and row.status == "open"
+    claims = case_context(session, p, row.instance_id)["claims"] if uses_pickers(form, ("claim",)) or (
+        form and form.get("ui", {}).get("prefill")) else []
+    if values is None:
+        values = task_view.draft(session, row, p) or (prefilled(form, claims) if mine else {})
     errors = errors or {}
-    choices = task_view.picker_choices(session) if uses_pickers(form) else {}
+    choices = task_view.picker_choices(session) if uses_pickers(form, ("user", "group")) else {}
+    if claims:
+        choices["claim"] = [(c["code"], c["label"]) for c in claims if c.get("code")]
     done = task_view.decision(session, row) if form else None
     clock_view = running_clocks.nearest_by_instance(session, [row.instance_id]).get(row.instance_id)
     return {"task": row, "form": form, "errors": errors,
