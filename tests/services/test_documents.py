@@ -52,6 +52,21 @@ def test_the_receipt_is_numbered_stored_as_docx_and_pdf_and_names_the_complainan
     assert "王小明" in text and complaint["number"] in text and row.number in text and "拖欠工资" in text
 
 
+def test_a_registration_whose_claims_all_joined_a_case_in_hand_still_gets_its_receipt(db, who, complaint):
+    again = support.register(db, "wage_arrears", complainant={"name": "王小明"})
+    assert again["triage_instance_id"] is None  # a duplicate: no triage of its own
+    row = issue_receipt(db, who, again)
+    with db.transaction() as s:
+        _, pdf_bytes = issuing.document_file(s, who("clerk"), row.id, "pdf")
+        case_instance = complaint["cases"][0]["instance_id"]
+        assert row.instance_id == case_instance  # filed with the case the claim joined
+        # the case's receipts list only this registration's receipt for it, not the first registration's
+        listed = issuing.list_for_instance(s, who("clerk"), case_instance, "complaint_receipt",
+                                           context_has={"receipt_number": again["number"]})
+        assert [d["number"] for d in listed] == [row.number]
+    assert again["number"] in pdf_text(pdf_bytes)
+
+
 def test_the_issue_is_on_the_cases_audit_chain(db, who, complaint):
     row = issue_receipt(db, who, complaint)
     with db.transaction() as s:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app.domain.intake import queries
-from workflow_app.domain.intake.models import Case, Complaint
+from workflow_app.domain.intake.models import Case, Complaint, ComplaintClaim
 from workflow_app.platform import clock
 from workflow_app.platform.documents import issuing
 from workflow_app.platform.errors import Conflict, Invalid
@@ -63,12 +63,23 @@ def build_context(session: Session, p: Principal, instance: ProcessInstance, sub
     return receipt_context(session, complaint)
 
 
+def receipt_instance_id(session: Session, complaint: Complaint) -> int | None:
+    """The case a registration's receipt is filed with: its triage instance; for a registration whose every
+    claim joined a case already in hand (a duplicate, which starts no triage), the first of those cases —
+    the complainant is owed a receipt either way (docs/documents.md "The registration receipt")."""
+    if complaint.triage_instance_id is not None:
+        return complaint.triage_instance_id
+    return session.scalar(select(Case.instance_id).join(ComplaintClaim, ComplaintClaim.duplicate_of_case_id == Case.id)
+                          .where(ComplaintClaim.complaint_id == complaint.id).order_by(ComplaintClaim.id).limit(1))
+
+
 def issue_receipt(session: Session, p: Principal, complaint_id: int) -> IssuedDocument:
-    """Issue the receipt of a registration the caller sees, on its triage instance."""
+    """Issue the receipt of a registration the caller sees, filed with :func:`receipt_instance_id`."""
     complaint = queries.visible_complaint(session, p, complaint_id)
-    if complaint.triage_instance_id is None:
+    instance_id = receipt_instance_id(session, complaint)
+    if instance_id is None:
         raise Conflict("本登记没有分流流程，不能生成登记回执", f"complaint {complaint.id} has no triage instance")
-    return issuing.issue(session, p, complaint.triage_instance_id, DOC_TYPE, receipt_context(session, complaint))
+    return issuing.issue(session, p, instance_id, DOC_TYPE, receipt_context(session, complaint))
 
 
 def register_document_source() -> None:

@@ -105,11 +105,12 @@ def _receipt_context(s, p, complaint_id: int, errors: dict | None = None, values
                      message: str | None = None) -> dict:
     complaint = intake_queries.visible_complaint(s, p, complaint_id)
     docs, can_issue = [], False
-    if complaint.triage_instance_id:
+    instance_id = receipt_document.receipt_instance_id(s, complaint)
+    if instance_id:
         try:
-            docs = issuing.list_for_instance(s, p, complaint.triage_instance_id, receipt_document.DOC_TYPE)
-            can_issue = any(t["code"] == receipt_document.DOC_TYPE
-                            for t in issuing.issuable_types(s, p, complaint.triage_instance_id))
+            docs = issuing.list_for_instance(s, p, instance_id, receipt_document.DOC_TYPE,
+                                             context_has={"receipt_number": complaint.number})
+            can_issue = any(t["code"] == receipt_document.DOC_TYPE for t in issuing.issuable_types(s, p, instance_id))
         except NotFound:  # sees the registration, not its triage case, and issues no receipt: nothing to show
             pass
     return {"complaint_id": complaint.id, "documents": docs, "can_issue": can_issue, "message": message,

@@ -227,9 +227,11 @@ def _file_dict(a: Attachment | None) -> dict | None:
     return {"attachment_id": a.id, "filename": a.filename, "sha256": a.sha256, "size": a.size, "media_type": a.media_type}
 
 
-def list_for_instance(session: Session, p: Principal, instance_id: int, doc_type: str | None = None) -> list[dict]:
-    """The documents issued on a case (of ``doc_type`` only, when given), newest first, with their service
-    records: all of them for who sees the case, those of the types they issue for an issuing body."""
+def list_for_instance(session: Session, p: Principal, instance_id: int, doc_type: str | None = None,
+                      context_has: dict | None = None) -> list[dict]:
+    """The documents issued on a case (of ``doc_type`` only, when given; only those whose filling context
+    holds every item of ``context_has``, when given), newest first, with their service records: all of them
+    for who sees the case, those of the types they issue for an issuing body."""
     instance, codes = reachable_instance(session, p, instance_id)
     query = select(IssuedDocument).where(IssuedDocument.instance_id == instance.id)
     if codes is not None:
@@ -237,6 +239,8 @@ def list_for_instance(session: Session, p: Principal, instance_id: int, doc_type
     if doc_type is not None:
         query = query.where(IssuedDocument.doc_type == doc_type)
     rows = list(session.scalars(query.order_by(IssuedDocument.issued_at.desc(), IssuedDocument.id.desc())))
+    if context_has:
+        rows = [r for r in rows if all((r.context or {}).get(k) == v for k, v in context_has.items())]
     by_doc: dict[int, list[DocumentService]] = {r.id: [] for r in rows}
     if rows:
         for s in session.scalars(select(DocumentService).where(DocumentService.document_id.in_(list(by_doc)))
