@@ -69,3 +69,10 @@ def test_the_allow_list_is_read_from_the_configured_file(tmp_path):
     assert only_png.max_bytes == 2048
     with pytest.raises(Invalid):
         only_png.check(samples.pdf())
+
+
+def test_every_allowed_type_and_kind_has_an_english_label():
+    from workflow_app.platform.files.content_types import FileTypePolicy
+    policy = FileTypePolicy.load()
+    assert all(t.label_en and t.label_en != t.label and t.label_en.isascii() for t in policy.allowed())
+    assert set(policy.kinds_en) == set(policy.kinds) and all(v.isascii() for v in policy.kinds_en.values())

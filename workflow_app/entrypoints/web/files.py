@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -26,7 +27,9 @@ def _files_view(session, p, instance_id: int, task_id: str | None = None) -> dic
     rows = attachments.list_for_instance(session, p, instance_id)
     rules = attachments.policy()
     return {"files": attachments.describe(session, rows), "files_instance_id": instance_id,
-            "files_task_id": task_id, "files_kinds": rules.kinds,
+            "files_task_id": task_id,
+            "files_kinds": {code: (rules.kinds_en.get(code) or label) if str(get_locale() or "").startswith("en")
+                            else label for code, label in rules.kinds.items()},
             "files_max_mb": round(rules.max_bytes / 1024 / 1024),
             "files_accept": ",".join(sorted({f".{t.extension}" for t in rules.allowed()}))}
 

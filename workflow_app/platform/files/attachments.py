@@ -245,7 +245,9 @@ def describe(session: Session, rows: list[Attachment]) -> list[dict]:
         out.append({
             "id": r.id, "instance_id": r.instance_id, "task_id": r.task_id, "sha256": r.sha256, "size": r.size,
             "media_type": r.media_type, "type_label": file_type.label if file_type else r.media_type,
+            "type_label_en": (file_type.label_en or file_type.label) if file_type else r.media_type,
             "filename": r.filename, "kind": r.kind, "kind_label": rules.kinds.get(r.kind, r.kind),
+            "kind_label_en": rules.kinds_en.get(r.kind) or rules.kinds.get(r.kind, r.kind),
             "description": r.description, "uploaded_by": r.uploaded_by,
             "uploaded_by_name": names.get(r.uploaded_by, r.uploaded_by), "uploaded_at": r.uploaded_at,
             "previewable": bool(file_type and file_type.preview),

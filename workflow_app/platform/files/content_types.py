@@ -112,6 +112,7 @@ class FileType:
     label: str
     extension: str
     preview: bool
+    label_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,14 +122,17 @@ class FileTypePolicy:
     types: dict[str, FileType] = field(default_factory=dict)
     max_bytes: int = 50 * 1024 * 1024
     kinds: dict[str, str] = field(default_factory=lambda: {"evidence": "证据材料"})
+    #: the kinds' English labels (the English pages; a kind without one shows its Chinese label)
+    kinds_en: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path | None = None, max_bytes: int | None = None) -> "FileTypePolicy":
         document = json.loads(Path(path or DEFAULT_TYPES_FILE).read_text(encoding="utf-8"))
-        types = {t["media_type"]: FileType(t["media_type"], t["label"], t["extension"], bool(t.get("preview")))
+        types = {t["media_type"]: FileType(t["media_type"], t["label"], t["extension"], bool(t.get("preview")),
+                                           t.get("label_en") or t["label"])
                  for t in document["types"]}
         return cls(types, int(max_bytes or document.get("max_bytes") or 50 * 1024 * 1024),
-                   dict(document.get("kinds") or {"evidence": "证据材料"}))
+                   dict(document.get("kinds") or {"evidence": "证据材料"}), dict(document.get("kinds_en") or {}))
 
     def allowed(self) -> list[FileType]:
         return list(self.types.values())
