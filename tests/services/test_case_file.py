@@ -66,3 +66,15 @@ def test_a_group_key_reads_as_bureau_body_and_role():
     assert group_label("zz-jinshui/inspection/inspector", names, lambda t: {"劳动保障监察": "Labour inspection"}.get(t, t)) \
         == "金水区人力资源和社会保障局·Labour inspection·劳动保障监察员"
     assert group_label("not-a-group", names) == "not-a-group" and group_label(None, names) == ""
+
+
+@pytest.mark.usefixtures("colleagues")
+def test_a_transfers_task_carries_the_case_being_transferred(db, who):
+    from tests.services.test_transfer_attachments import PACKAGE, request
+    inspection, _ = _inspection_case(db)
+    row = request(db, who, inspection)
+    package = support.task(db, row.number, PACKAGE)
+    ctx = in_transaction(db, lambda s: case_context(s, who("liaison"), package.instance_id))
+    assert ctx["number"] == inspection["number"] and ctx["instance_id"] == inspection["instance_id"]
+    assert [c["code"] for c in ctx["claims"]] == ["wage_arrears"]
+    assert ctx["parties"]["employer"]["name"] == inspection["employer_name"]

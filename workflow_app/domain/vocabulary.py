@@ -14,7 +14,11 @@ BODY_PROCESSES: dict[str, str] = {"inspection": "inspection_case", "si_audit": "
                                   "arbitration": "arbitration_case"}
 #: Short names of the processes, as the inbox and case pages show them.
 PROCESS_LABELS: dict[str, str] = {"intake_triage": N_("登记分流"), "inspection_case": N_("监察案件"),
-                                  "si_audit_case": N_("稽核案件"), "arbitration_case": N_("仲裁案件")}
+                                  "si_audit_case": N_("稽核案件"), "arbitration_case": N_("仲裁案件"),
+                                  "transfer_send": N_("移送、通报、协助（发送）"),
+                                  "transfer_receive": N_("移送、通报、协助（接收）"),
+                                  "police_transfer": N_("移送公安机关"), "joint_hearing": N_("联合会商"),
+                                  "liaison_meeting": N_("联席会议"), "liaison_action": N_("会议议定事项")}
 
 #: Routes the triage table may give a claim, and what they mean.
 ROUTE_LABELS: dict[str, str] = {

@@ -15,11 +15,13 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from workflow_app.domain.collaboration.models import InterAgencyTransfer
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.domain.intake.models import Case, Complaint
 from workflow_app.platform.audit.action_labels import action_label
 from workflow_app.platform.deadlines import statutory_clocks as clocks
 from workflow_app.platform.identifiers import masking
+from workflow_app.platform.errors import NotFound
 from workflow_app.platform.identity import access
 from workflow_app.platform.identity.directory import Principal
 from workflow_app.platform.organisation import N_
@@ -128,13 +130,38 @@ def _opinions(session: Session, instance_id: int, tasks: list[TaskRow]) -> list[
     return sorted(items, key=lambda item: (item["at"] is None, item["at"] or 0))
 
 
+def _case_worked_on(session: Session, p: Principal, instance_id: int) -> Case | None:
+    """The case whose transfer ``instance_id`` is (either side), if the principal may see that case."""
+    transfer = session.scalar(select(InterAgencyTransfer).where(or_(
+        InterAgencyTransfer.instance_id == instance_id, InterAgencyTransfer.receiver_instance_id == instance_id))
+        .limit(1))
+    case = session.get(Case, transfer.case_id) if transfer is not None and transfer.case_id else None
+    if case is None or case.instance_id is None:
+        return None
+    try:
+        access.visible_instance(session, p, case.instance_id)
+    except NotFound:
+        return None
+    return case
+
+
 def case_context(session: Session, p: Principal, instance_id: int) -> dict:
     """The case a task belongs to, compactly, for the task page's side panel: the case header, the parties,
     the claims with amounts and routing, earlier decisions and opinions, linked cases and the statutory
     clocks. 404 when the principal may not see the instance (a task page shows it only to its readers)."""
     instance, case, complaint, complaint_doc, case_doc, tasks = _sources(session, p, instance_id)
+    case_instance_id = instance.id
+    if case is None and complaint is None:
+        # A transfer's own process (sending or receiving side) works on a case: show that case, where the
+        # reader may see it (docs/ui.md "Task page: the case beside the form").
+        source = _case_worked_on(session, p, instance.id)
+        if source is not None:
+            case, case_instance_id = source, source.instance_id
+            complaint = session.get(Complaint, case.complaint_id)
+            complaint_doc = intake_queries.complaint_dict(session, complaint) if complaint is not None else None
+            case_doc = intake_queries.case_dict(session, case, detail=True)
     claims = case_doc["claims"] if case_doc else (complaint_doc["claims"] if complaint_doc else [])
-    return {"instance_id": instance.id, "number": case_doc["number"] if case_doc else instance.business_key,
+    return {"instance_id": case_instance_id, "number": case_doc["number"] if case_doc else instance.business_key,
             "process_key": instance.process_key,
             "body_label": case_doc["body_label"] if case_doc else None,
             "jurisdiction_name": case_doc["jurisdiction_name"] if case_doc else instance.jurisdiction,

@@ -28,10 +28,15 @@ def _files_view(session, p, instance_id: int, task_id: str | None = None) -> dic
     rules = attachments.policy()
     return {"files": attachments.describe(session, rows), "files_instance_id": instance_id,
             "files_task_id": task_id,
-            "files_kinds": {code: (rules.kinds_en.get(code) or label) if str(get_locale() or "").startswith("en")
-                            else label for code, label in rules.kinds.items()},
+            "files_kinds": {code: (rules.kinds_en.get(code) or label) if in_english() else label for code, label in rules.kinds.items()},
             "files_max_mb": round(rules.max_bytes / 1024 / 1024),
             "files_accept": ",".join(sorted({f".{t.extension}" for t in rules.allowed()}))}
+
+
+@bp.app_template_global()
+def in_english() -> bool:
+    """Whether the page is drawn in English (a global: the form widgets' macros see no page context)."""
+    return str(get_locale() or "").startswith("en")
 
 
 @bp.app_template_global()

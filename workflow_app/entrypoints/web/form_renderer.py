@@ -300,13 +300,26 @@ def uses_pickers(form: dict | None, kinds=PICKERS) -> bool:
     return bool(form) and any(w in kinds for w in form.get("ui", {}).get("widgets", {}).values())
 
 
-def prefilled(form: dict | None, claims: list[dict]) -> dict:
-    """A form's starting values from its case, for a task without a draft: ``ui.prefill`` maps a table
-    field to ``{"claims": route, "column": name}`` — one row per claim of the case whose route is ``route``
-    (every claim with ``"*"``), with ``column`` holding the claim's code (docs/ui.md "Task forms")."""
-    values = {}
+def prefill_variables(form: dict | None) -> list[str]:
+    """The process variables a form's ``ui.prefill`` starts from (``{"data": name}`` rules)."""
+    rules = ((form or {}).get("ui", {}).get("prefill") or {}).values()
+    return [r["data"] for r in rules if isinstance(r, dict) and isinstance(r.get("data"), str)]
+
+
+def prefilled(form: dict | None, claims: list[dict], data: dict | None = None) -> dict:
+    """A form's starting values, for a task without a draft, from ``ui.prefill`` (docs/ui.md "Task forms"):
+    ``{"data": name}`` — the value of the process variable ``name`` (``data``, read by the caller);
+    ``{"claims": route, "column": name}`` — for a table, one row per claim of the case whose route is
+    ``route`` (every claim with ``"*"``), with ``column`` holding the claim's code."""
+    values, data = {}, data or {}
     for field, rule in ((form or {}).get("ui", {}).get("prefill") or {}).items():
-        if not isinstance(rule, dict) or not isinstance(rule.get("column"), str):
+        if not isinstance(rule, dict):
+            continue
+        if isinstance(rule.get("data"), str):
+            if data.get(rule["data"]) not in (None, "", []):
+                values[field] = data[rule["data"]]
+            continue
+        if not isinstance(rule.get("column"), str):
             continue
         route = rule.get("claims", "*")
         rows = [{rule["column"]: c["code"]} for c in claims

@@ -11,7 +11,7 @@ from workflow_app.domain.cases.case_file import case_context
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import (bp, clock_badge, error_text, flash_response, htmx_redirect,
                                                  htmx_refresh, principal)
-from workflow_app.entrypoints.web.form_renderer import form_fields, language_of, parse_form_data, prefilled, uses_pickers
+from workflow_app.entrypoints.web.form_renderer import form_fields, language_of, parse_form_data, prefill_variables, prefilled, uses_pickers
 from workflow_app.platform import clock
 from workflow_app.platform.deadlines import running_clocks
 from workflow_app.platform.errors import Invalid
@@ -36,7 +36,10 @@ def _task_context(session, p, task_id, values=None, errors=None):
     claims = case_context(session, p, row.instance_id)["claims"] if uses_pickers(form, ("claim",)) or (
         form and form.get("ui", {}).get("prefill")) else []
     if values is None:
-        values = task_view.draft(session, row, p) or (prefilled(form, claims) if mine else {})
+        values = task_view.draft(session, row, p)
+        if not values and mine and form and form.get("ui", {}).get("prefill"):
+            start = masking.mask_data(runtime.task_values(session, row, prefill_variables(form)))
+            values = prefilled(form, claims, start)
     errors = errors or {}
     choices = task_view.picker_choices(session) if uses_pickers(form, ("user", "group")) else {}
     if claims:

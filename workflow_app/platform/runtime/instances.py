@@ -165,6 +165,21 @@ def load_workflow(session: Session, instance: ProcessInstance):
     return version, loaded, serialization.load_state(instance.state, loaded.spec, loaded.subprocess_specs, engine)
 
 
+def task_values(session: Session, row: TaskRow, names) -> dict:
+    """The values of the process variables ``names`` as the open task ``row`` sees them (those it has),
+    for a form that starts from them (``ui.prefill``, docs/ui.md "Task forms"); empty for a task that is no
+    longer ready. The caller has checked that the reader may see the task."""
+    names = [n for n in names if isinstance(n, str)]
+    if not names or row.status != "open":
+        return {}
+    instance = session.get(ProcessInstance, row.instance_id)
+    _, _, workflow = load_workflow(session, instance)
+    task = runner.find_ready_task(workflow, row.id)
+    if task is None:
+        return {}
+    return {n: task.data[n] for n in names if n in task.data}
+
+
 def visible_task(session: Session, principal: Principal, task_id: str) -> TaskRow:
     """The task row, or 404 — also when it exists but is not the principal's to see (no leaking)."""
     row = session.get(TaskRow, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
