@@ -41,6 +41,7 @@ def test_upload_list_preview_and_the_hash_on_the_timeline(server, new_page, tmp_
     upload(page, contract, "劳动合同扫描件")
     rows = page.locator("#case-files tbody tr[data-attachment-id]")
     expect(rows).to_have_count(1)
+    expect(page.locator("ol.timeline")).to_contain_text("上传附件 劳动合同.pdf")  # without a reload
     upload(page, photo)
     expect(rows).to_have_count(2)
     expect(page.locator("#case-files")).to_contain_text("劳动合同扫描件")

@@ -33,6 +33,14 @@ def case_page(instance_id):
     return render_template("web/cases/case.html", **ctx)
 
 
+@bp.route("/cases/<int:instance_id>/timeline")
+def case_timeline(instance_id):
+    """The timeline alone (htmx: after a file is added, the page shows its event without a reload)."""
+    p = principal()
+    timeline = in_transaction(db(), lambda s: case_file(s, p, instance_id)["timeline"])
+    return render_template("web/cases/_timeline.html", timeline=timeline)
+
+
 @bp.route("/cases/by-number/<path:number>")
 def case_by_number(number):
     p = principal()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from workflow_app.domain.collaboration import transfers
 from workflow_app.entrypoints.api.attachments import file_response, preview_bytes
 from workflow_app.entrypoints.api.common import db
-from workflow_app.entrypoints.web.common import bp, flash_response, is_htmx, principal
+from workflow_app.entrypoints.web.common import bp, error_text, flash_response, is_htmx, principal
 from workflow_app.platform.errors import DomainError, Invalid
 from workflow_app.platform.files import attachments
 from workflow_app.platform.persistence.database import in_transaction
@@ -94,11 +94,12 @@ def upload_file(instance_id):
             kind=request.form.get("kind") or "evidence", description=request.form.get("description") or None))
     except DomainError as exc:
         if is_htmx():  # a 422 is swapped by htmx (static/web.js), shown in the page's flash area
-            return flash_response(exc.message, "error", 422)
+            return flash_response(error_text(exc), "error", 422)
         raise
     if is_htmx():
         ctx = in_transaction(db(), lambda s: _files_view(s, p, instance_id, task_id))
-        response = render_template("web/files/_case_files_body.html", uploaded=True, **ctx)
+        response = make_response(render_template("web/files/_case_files_body.html", uploaded=True, **ctx))
+        response.headers["HX-Trigger"] = "case-files-changed"  # the case page reloads its timeline
         return response
     return redirect(_back(default) + "#case-files", code=303)
 
