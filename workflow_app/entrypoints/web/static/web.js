@@ -36,3 +36,12 @@
   tick(); setInterval(tick, 30000);
   document.body.addEventListener("htmx:afterSwap", tick);
 })();
+
+// Printing a case page shows what folded sections hold (the receipt's text, a decision's details): a
+// printed case file is read without clicking (docs/ui.md "Printing").
+window.addEventListener("beforeprint", () => {
+  document.querySelectorAll("details:not([open])").forEach((d) => { d.open = true; d.dataset.printOpened = "1"; });
+});
+window.addEventListener("afterprint", () => {
+  document.querySelectorAll("details[data-print-opened]").forEach((d) => { d.open = false; delete d.dataset.printOpened; });
+});
