@@ -5,10 +5,14 @@ The schema is loaded directly (no database) against the small catalogue of test_
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from tests.intake.conftest import NOW
 from tests.intake.helpers import claim, registration
-from tests.intake.test_registration_schema import loaded
+from tests.intake.test_registration_schema import BUREAUS, CATALOG, PARENTS, loaded
+from workflow_app.domain.intake.registration_schema import load
 from workflow_app.platform.errors import Invalid
 
 
@@ -71,3 +75,13 @@ def test_a_registration_that_is_not_an_object_is_refused_in_both_languages():
     error = refusal(["not", "an", "object"])
     assert_english_for_every_key(error)
     assert error.english == "The registration must be a JSON object."
+
+
+def test_a_claim_is_named_by_its_english_catalogue_name():
+    codes = {**CATALOG.issue_codes, "wage_arrears": replace(CATALOG.issue_codes["wage_arrears"], label_en="Wage arrears")}
+    with pytest.raises(Invalid) as raised:
+        load(registration(claim("wage_arrears", amount=0.001)), catalog=replace(CATALOG, issue_codes=codes),
+             bureaus=BUREAUS, window="zz-jinshui", parents=PARENTS, now=NOW)
+    assert raised.value.extra["errors"]["claims[0].amount"] == "“拖欠工资”的金额最多保留两位小数"
+    assert raised.value.extra["errors_en"]["claims[0].amount"] == \
+        'The amount claimed for "Wage arrears" has at most two decimals'
