@@ -495,6 +495,9 @@ def test_malformed_input_is_a_422_never_a_500(as_user):
         r = register(clerk, data)
         assert r.status_code == 422, (overrides, r.status_code, r.get_data(as_text=True)[:300])
         assert r.json["errors"] and all(CJK.search(m) for m in r.json["errors"].values()), (overrides, r.json)
+        # The same problems in English, from the same run (docs/intake.md "Messages in two languages").
+        assert set(r.json["errors_en"]) == set(r.json["errors"]), (overrides, r.json)
+        assert all(m.isascii() for m in r.json["errors_en"].values()), (overrides, r.json["errors_en"])
     for body in ({"kind": "complaint"}, {}, {"kind": "complaint", "bureau_code": "*", "pattern": 5, "extra": 1}):
         r = owner.put("/api/intake/numbering", json=body)
         assert r.status_code == 422 and all(CJK.search(m) for m in r.json["errors"].values()), r.json

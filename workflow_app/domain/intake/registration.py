@@ -57,11 +57,15 @@ def _window(principal: Principal, requested: Any) -> str:
     if requested not in (None, ""):
         if not isinstance(requested, str) or requested not in windows:
             raise Invalid("您不在该受理窗口", f"not an intake clerk of window {requested!r}",
-                          errors={"window": "您不在该受理窗口"})
+                          english="You are not a clerk of that intake window.",
+                          errors={"window": "您不在该受理窗口"},
+                          errors_en={"window": "You are not a clerk of that intake window"})
         return requested
     if len(windows) > 1:
         raise Invalid("请选择受理窗口", "the clerk works at several windows: name one",
-                      errors={"window": f"请选择受理窗口（{'、'.join(sorted(windows))}）"})
+                      english="Please choose the intake window.",
+                      errors={"window": f"请选择受理窗口（{'、'.join(sorted(windows))}）"},
+                      errors_en={"window": f"Please choose the intake window ({', '.join(sorted(windows))})"})
     return next(iter(windows))
 
 

@@ -17,7 +17,7 @@ from marshmallow import ValidationError, fields, missing
 from marshmallow.experimental.context import Context
 
 from workflow_app.domain.intake import catalog as catalog_mod
-from workflow_app.domain.intake.registration_fields import Day, Text
+from workflow_app.domain.intake.registration_fields import Bilingual, Day, Text, bi
 from workflow_app.platform import clock
 from workflow_app.platform.identifiers.validation import IdentifierError, validate_id_number, validate_phone, validate_uscc
 
@@ -49,17 +49,20 @@ def receipt_time(value: Any, now: datetime) -> datetime:
     if value is None or value == "":
         return now
     if not isinstance(value, str):
-        raise ValidationError("接收时间不是有效的日期时间")
+        raise ValidationError(Bilingual("接收时间不是有效的日期时间", "The time of receipt is not a valid date and time"))
     try:
         parsed = clock.parse_day_or_instant(value)  # the one parser (docs/deadlines.md)
     except ValueError:
-        raise ValidationError("接收时间不是有效的日期时间（如 2026-11-20T09:30:00+08:00）") from None
+        raise ValidationError(Bilingual("接收时间不是有效的日期时间（如 2026-11-20T09:30:00+08:00）",
+                                        "The time of receipt is not a valid date and time "
+                                        "(e.g. 2026-11-20T09:30:00+08:00)")) from None
     if not isinstance(parsed, datetime):
         parsed = clock.start_of_day(parsed)  # a bare date: received at the start of that day
     if parsed > now:
-        raise ValidationError("接收时间不能晚于当前时间")
+        raise ValidationError(Bilingual("接收时间不能晚于当前时间", "The time of receipt must not be in the future"))
     if parsed < now - RECEIPT_HISTORY:
-        raise ValidationError("接收时间早于五年前，请核对")
+        raise ValidationError(Bilingual("接收时间早于五年前，请核对",
+                                        "The time of receipt is more than five years ago; please check"))
     return parsed
 
 
@@ -82,33 +85,36 @@ def not_after_receipt() -> date:
     return min(facts.today, facts.received_on)
 
 
-def receipt_day(label: str, **kwargs) -> Day:
-    return Day(label, not_after=not_after_receipt, not_after_label="接收日期", **kwargs)
+RECEIPT_DAY = Bilingual("接收日期", "date of receipt")
+
+
+def receipt_day(label: Bilingual, **kwargs) -> Day:
+    return Day(label, not_after=not_after_receipt, not_after_label=RECEIPT_DAY, **kwargs)
 
 
 def _identifier(validator, value: str, **kwargs) -> str:
     try:
         return validator(value, **kwargs)
     except IdentifierError as exc:
-        raise ValidationError(exc.message) from None
+        raise ValidationError(Bilingual(exc.message, exc.english)) from None
 
 
 class IdNumber(Text):
     """Resident ID (GB 11643): check digit, a birth date not after today."""
 
-    def refine(self, value: str, label: str, data: Mapping) -> str:
+    def refine(self, value: str, label: Bilingual, data: Mapping) -> str:
         return _identifier(validate_id_number, value, today=current_facts().today)
 
 
 class Phone(Text):
-    def refine(self, value: str, label: str, data: Mapping) -> str:
+    def refine(self, value: str, label: Bilingual, data: Mapping) -> str:
         return _identifier(validate_phone, value)
 
 
 class Uscc(Text):
     """Unified social credit code (GB 32100); ``uscc_confirmed: true`` skips the GB 11714 body check."""
 
-    def refine(self, value: str, label: str, data: Mapping) -> str:
+    def refine(self, value: str, label: Bilingual, data: Mapping) -> str:
         return _identifier(validate_uscc, value, check_org_code=data.get("uscc_confirmed") is not True)
 
 
@@ -123,12 +129,15 @@ def _root(code: str, parents: Mapping[str, str | None]) -> str:
 class District(Text):
     """A bureau of the window's city: cases are opened there ("一点举报投诉、全市联动受理")."""
 
-    def refine(self, value: str, label: str, data: Mapping) -> str:
+    def refine(self, value: str, label: Bilingual, data: Mapping) -> str:
         facts = current_facts()
         if value not in facts.bureaus:
-            raise ValidationError(f"用工所在区县“{value}”不存在")
+            raise ValidationError(bi("用工所在区县“{code}”不存在", 'there is no district "{code}"', code=value))
         if _root(value, facts.parents) != _root(facts.window, facts.parents):
-            raise ValidationError("用工所在地不在本市，请告知投诉举报人向用工所在地人力资源社会保障部门反映")
+            raise ValidationError(Bilingual(
+                "用工所在地不在本市，请告知投诉举报人向用工所在地人力资源社会保障部门反映",
+                "The place of employment is not in this city; please refer the complainant to the human resources "
+                "and social security department where the labour is used"))
         return value
 
 
@@ -136,8 +145,10 @@ def project_types() -> dict[str, str]:
     return {k: catalog_mod.PROJECT_TYPE_LABELS.get(k, k) for k in current_facts().catalog.project_types}
 
 
-def issue_label(data: Mapping) -> str:
-    return f"“{current_facts().catalog.issue_codes[data['code']].label}”"
+def issue_label(data: Mapping) -> Bilingual:
+    """A claim's issue as messages name it: “拖欠工资” / "Unpaid wages" (its English catalogue name, if any)."""
+    issue = current_facts().catalog.issue_codes[data["code"]]
+    return Bilingual(f"“{issue.label}”", f'"{issue.label_en or issue.code}"')
 
 
 def is_wage_claim(data: Mapping) -> bool:

@@ -15,6 +15,9 @@ A field that finds a problem raises one message; a nested object (:class:`Sectio
 (:class:`Items`) raises the problems of its parts together, keeping what did load (``valid_data``) for the
 checks that span fields. :func:`flat_errors` turns marshmallow's nested error dictionary into one message
 per field path (``complainant.id_number``, ``claims[1].amount``), in the order of the form.
+
+Every label and message is :class:`Bilingual`: the Chinese text that the API reports in ``errors``, carrying
+its English (``errors_en``), both made by the same check (docs/intake.md "Messages in two languages").
 """
 from __future__ import annotations
 
@@ -29,7 +32,37 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, valid
 SCHEMA_KEY = "_schema"  # marshmallow's key for a problem of an object itself
 ROOT_PATH = "_"  # the path of a problem of the whole document
 
-Label = str | Callable[[Mapping], str]
+
+
+class Bilingual(str):
+    """A Chinese label or message (the string itself) with the same words in English as :attr:`en`."""
+
+    en: str
+
+    def __new__(cls, zh: str, en: str) -> Bilingual:
+        text = super().__new__(cls, zh)
+        text.en = en
+        return text
+
+
+def english(text: Any) -> str:
+    """The English of a :class:`Bilingual` text; any other text as it is."""
+    return text.en if isinstance(text, Bilingual) else str(text)
+
+
+def english_sentence(text: Any) -> str:
+    """The English of a message as it is shown on its own: starting with a capital."""
+    words = english(text)
+    return words[:1].upper() + words[1:]
+
+
+def bi(zh: str, en: str, /, **parts: Any) -> Bilingual:
+    """A message from its two templates: each ``{part}`` is filled with the part in that language."""
+    return Bilingual(zh.format(**{k: str(v) for k, v in parts.items()}),
+                     en.format(**{k: english(v) for k, v in parts.items()}))
+
+
+Label = Bilingual | Callable[[Mapping], Bilingual]
 
 
 class InputSchema(Schema):
@@ -41,7 +74,7 @@ class InputSchema(Schema):
     def unknown_key_errors(self, original: Any) -> dict[str, list[str]]:
         if not isinstance(original, Mapping):
             return {}
-        return {str(key): [f"不认识的字段“{key}”"] for key in original if key not in self.fields}
+        return {str(key): [bi("不认识的字段“{key}”", "unknown field \"{key}\"", key=key)] for key in original if key not in self.fields}
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _refuse_unknown_keys(self, data, original, **kwargs):
@@ -57,7 +90,7 @@ class _Input:
     its amount); rules that depend on other objects (a complaint needs an ID number) belong to the schema.
     """
 
-    missing_verb = "填写"
+    missing_verb = Bilingual("填写", "fill in")
 
     def __init__(self, label: Label, *, required: bool = False, required_when: Callable[[Mapping], bool] | None = None,
                  default: Any = None, **kwargs):
@@ -68,20 +101,21 @@ class _Input:
             kwargs.setdefault("load_default", default)  # for the OpenAPI document; deserialize() applies it
         super().__init__(required=required, allow_none=not required, **kwargs)
 
-    def label_for(self, data: Mapping | None) -> str:
+    def label_for(self, data: Mapping | None) -> Bilingual:
         return self.label(data or {}) if callable(self.label) else self.label
 
     def deserialize(self, value: Any, attr: str | None = None, data: Mapping | None = None, **kwargs):
         if value is missing or value is None or self.is_blank(value):
             if self.required or (self.required_when is not None and self.required_when(data or {})):
-                raise ValidationError(f"请{self.missing_verb}{self.label_for(data)}")
+                raise ValidationError(bi("请{verb}{label}", "please {verb} the {label}", verb=self.missing_verb,
+                                         label=self.label_for(data)))
             return self.default
         return self.check(value, self.label_for(data), data or {})
 
     def is_blank(self, value: Any) -> bool:
         return False
 
-    def check(self, value: Any, label: str, data: Mapping) -> Any:
+    def check(self, value: Any, label: Bilingual, data: Mapping) -> Any:
         raise NotImplementedError
 
 
@@ -96,17 +130,19 @@ class Text(_Input, fields.String):
     def is_blank(self, value: Any) -> bool:
         return isinstance(value, str) and not value.strip()
 
-    def check(self, value: Any, label: str, data: Mapping) -> str:
+    def check(self, value: Any, label: Bilingual, data: Mapping) -> str:
         if not isinstance(value, str):
-            raise ValidationError(f"{label}应为文本")
+            raise ValidationError(bi("{label}应为文本", "the {label} must be text", label=label))
         value = value.strip()
         if len(value) < self.min_len:
-            raise ValidationError(f"{label}至少{self.min_len}个字")
+            raise ValidationError(bi("{label}至少{n}个字", "the {label} needs at least {n} characters", label=label,
+                                     n=self.min_len))
         if len(value) > self.max_len:
-            raise ValidationError(f"{label}最多{self.max_len}个字")
+            raise ValidationError(bi("{label}最多{n}个字", "the {label} allows at most {n} characters", label=label,
+                                     n=self.max_len))
         return self.refine(value, label, data)
 
-    def refine(self, value: str, label: str, data: Mapping) -> str:
+    def refine(self, value: str, label: Bilingual, data: Mapping) -> str:
         """A further check of well-formed text (an identifier, a bureau code); returns the value to keep."""
         return value
 
@@ -117,16 +153,16 @@ class Flag(_Input, fields.Boolean):
     def __init__(self, label: Label, *, default: bool = False, **kwargs):
         super().__init__(label, default=default, **kwargs)
 
-    def check(self, value: Any, label: str, data: Mapping) -> bool:
+    def check(self, value: Any, label: Bilingual, data: Mapping) -> bool:
         if not isinstance(value, bool):
-            raise ValidationError(f"{label}应为是/否")
+            raise ValidationError(bi("{label}应为是/否", '"{label}" must be yes or no', label=label))
         return value
 
 
 class Choice(_Input, fields.String):
     """One code of ``options`` (code -> Chinese label), or of ``options()`` when read at load time."""
 
-    missing_verb = "选择"
+    missing_verb = Bilingual("选择", "choose")
 
     def __init__(self, label: Label, options: Mapping[str, str] | Callable[[], Mapping[str, str]], **kwargs):
         self.options = options
@@ -137,10 +173,11 @@ class Choice(_Input, fields.String):
     def is_blank(self, value: Any) -> bool:
         return value == ""
 
-    def check(self, value: Any, label: str, data: Mapping) -> str:
+    def check(self, value: Any, label: Bilingual, data: Mapping) -> str:
         options = self.options() if callable(self.options) else self.options
         if not isinstance(value, str) or value not in options:
-            raise ValidationError(f"{label}的取值不在允许范围内（可选：{'、'.join(options.values())}）")
+            raise ValidationError(bi("{label}的取值不在允许范围内（可选：{zh}）", "the {label} is not one of the allowed values "
+                                     "({en})", label=label, zh="、".join(options.values()), en=", ".join(options)))
         return value
 
 
@@ -152,15 +189,17 @@ class Count(_Input, fields.Integer):
         kwargs.setdefault("metadata", {}).update(minimum=minimum, maximum=maximum)
         super().__init__(label, **kwargs)
 
-    def check(self, value: Any, label: str, data: Mapping) -> int:
+    def check(self, value: Any, label: Bilingual, data: Mapping) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 (isinstance(value, float) and (not math.isfinite(value) or not value.is_integer())):
-            raise ValidationError(f"{label}应为整数")
+            raise ValidationError(bi("{label}应为整数", "the {label} must be a whole number", label=label))
         value = int(value)
         if value < self.minimum:
-            raise ValidationError(f"{label}不能小于{self.minimum}")
+            raise ValidationError(bi("{label}不能小于{n}", "the {label} must not be less than {n}", label=label,
+                                     n=self.minimum))
         if value > self.maximum:
-            raise ValidationError(f"{label}不能大于{self.maximum}")
+            raise ValidationError(bi("{label}不能大于{n}", "the {label} must not be greater than {n}", label=label,
+                                     n=self.maximum))
         return value
 
 
@@ -172,17 +211,17 @@ class Amount(_Input, fields.Decimal):
         kwargs.setdefault("metadata", {}).update(minimum=0, maximum=float(maximum))
         super().__init__(label, **kwargs)
 
-    def check(self, value: Any, label: str, data: Mapping) -> Decimal:
+    def check(self, value: Any, label: Bilingual, data: Mapping) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 (isinstance(value, float) and not math.isfinite(value)):
-            raise ValidationError(f"{label}应为数字")
+            raise ValidationError(bi("{label}应为数字", "the {label} must be a number", label=label))
         amount = Decimal(str(value))
         if amount < 0:
-            raise ValidationError(f"{label}不能为负数")
+            raise ValidationError(bi("{label}不能为负数", "the {label} must not be negative", label=label))
         if amount > self.maximum:
-            raise ValidationError(f"{label}超出合理范围")
+            raise ValidationError(bi("{label}超出合理范围", "the {label} is beyond any plausible amount", label=label))
         if amount != amount.quantize(Decimal("0.01")):
-            raise ValidationError(f"{label}最多保留两位小数")
+            raise ValidationError(bi("{label}最多保留两位小数", "the {label} has at most two decimals", label=label))
         return amount
 
 
@@ -191,24 +230,27 @@ class Day(_Input, fields.Date):
 
     EARLIEST_YEAR = 1950
 
-    def __init__(self, label: Label, *, not_after: Callable[[], date], not_after_label: str, **kwargs):
+    def __init__(self, label: Label, *, not_after: Callable[[], date], not_after_label: Bilingual, **kwargs):
         self.not_after, self.not_after_label = not_after, not_after_label
         super().__init__(label, **kwargs)
 
     def is_blank(self, value: Any) -> bool:
         return value == ""
 
-    def check(self, value: Any, label: str, data: Mapping) -> date:
+    def check(self, value: Any, label: Bilingual, data: Mapping) -> date:
+        not_a_date = bi("{label}不是有效的日期（YYYY-MM-DD）", "the {label} is not a valid date (YYYY-MM-DD)", label=label)
         if not isinstance(value, str) or len(value) != 10:
-            raise ValidationError(f"{label}不是有效的日期（YYYY-MM-DD）")
+            raise ValidationError(not_a_date)
         try:
             parsed = date.fromisoformat(value)
         except ValueError:
-            raise ValidationError(f"{label}不是有效的日期（YYYY-MM-DD）") from None
+            raise ValidationError(not_a_date) from None
         if parsed > self.not_after():
-            raise ValidationError(f"{label}不能晚于{self.not_after_label}")
+            raise ValidationError(bi("{label}不能晚于{after}", "the {label} must not be after the {after}", label=label,
+                                     after=self.not_after_label))
         if parsed.year < self.EARLIEST_YEAR:
-            raise ValidationError(f"{label}早于{self.EARLIEST_YEAR}年，请核对")
+            raise ValidationError(bi("{label}早于{year}年，请核对", "the {label} is before {year}; please check",
+                                     label=label, year=self.EARLIEST_YEAR))
         return parsed
 
 
@@ -220,7 +262,7 @@ class Section(fields.Nested):
     checked; otherwise it is read as an empty object, so that what it lacks is reported too.
     """
 
-    def __init__(self, nested: type[Schema], *, label: str, required: bool = False, absent_is_none: bool = False,
+    def __init__(self, nested: type[Schema], *, label: Bilingual, required: bool = False, absent_is_none: bool = False,
                  **kwargs):
         self.label, self.absent_is_none = label, absent_is_none
         super().__init__(nested, required=required, allow_none=not required, **kwargs)
@@ -229,12 +271,12 @@ class Section(fields.Nested):
         own: str | None = None
         if value is missing or value is None:
             if self.required:
-                own = f"请填写{self.label}"
+                own = bi("请填写{label}", "please fill in the {label}", label=self.label)
             elif self.absent_is_none:
                 return None
             value = {}
         elif not isinstance(value, Mapping):
-            own = f"{self.label}格式不正确"
+            own = bi("{label}格式不正确", "the {label} is not in the right format", label=self.label)
             if self.absent_is_none:
                 raise ValidationError(own)
             value = {}
@@ -260,8 +302,9 @@ class Items(fields.List):
     not read). :meth:`load_item` reads one object; subclasses screen items before loading them.
     """
 
-    def __init__(self, item_schema: type[Schema], *, item_label: Callable[[int], str], malformed: str,
-                 absent: str | None = None, too_many: Callable[[list, Mapping], str | None] | None = None,
+    def __init__(self, item_schema: type[Schema], *, item_label: Callable[[int], Bilingual], malformed: Bilingual,
+                 absent: Bilingual | None = None,
+                 too_many: Callable[[list, Mapping], Bilingual | None] | None = None,
                  **kwargs):
         self.item_label, self.malformed, self.absent, self.too_many = item_label, malformed, absent, too_many
         super().__init__(fields.Nested(item_schema), required=absent is not None, allow_none=absent is None, **kwargs)
@@ -284,10 +327,10 @@ class Items(fields.List):
         for index, raw in enumerate(value):
             label = self.item_label(index)
             if raw is None:
-                errors[index] = [f"请填写{label}"]
+                errors[index] = [bi("请填写{label}", "please fill in {label}", label=label)]
                 continue
             if not isinstance(raw, Mapping):
-                errors[index] = [f"{label}格式不正确"]
+                errors[index] = [bi("{label}格式不正确", "{label} is not in the right format", label=label)]
                 continue
             try:
                 item = self.load_item(raw, state)
@@ -306,7 +349,7 @@ class Items(fields.List):
         return self.item_schema.load(raw)
 
 
-def flat_errors(messages: Any, schema: Schema | None) -> dict[str, str]:
+def flat_errors(messages: Any, schema: Schema | None) -> dict[str, Bilingual]:
     """One message per field path, ordered like the form: an object's own problem first, then its unknown
     keys, then its fields in declaration order (list items by index). Where several checks failed on one
     path, the first one (the most basic: type before range before rules across fields) is kept."""
@@ -315,14 +358,15 @@ def flat_errors(messages: Any, schema: Schema | None) -> dict[str, str]:
     return out
 
 
-def _flatten(messages: Any, schema: Schema | None, path: str, out: dict[str, str]) -> None:
+def _flatten(messages: Any, schema: Schema | None, path: str, out: dict[str, Bilingual]) -> None:
     if not isinstance(messages, dict):
         items = messages if isinstance(messages, list) else [messages]
         for message in items:
             if isinstance(message, (dict, list)):
                 _flatten(message, schema, path, out)
             else:
-                out.setdefault(path or ROOT_PATH, str(message))
+                out.setdefault(path or ROOT_PATH, message if isinstance(message, Bilingual)
+                               else Bilingual(str(message), str(message)))
         return
     names = list(schema.fields) if schema is not None else []
 

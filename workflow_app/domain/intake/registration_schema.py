@@ -1,8 +1,8 @@
 """The registration (举报投诉登记) as one marshmallow schema: it validates the body and documents it.
 
-Every rule of docs/intake.md ("Registration") is here, with its Chinese message on its field path, and
-all problems are reported at once (:func:`load` raises :class:`Invalid` with ``errors`` keyed by path,
-``claims[1].amount``). The HTTP API shows :class:`RegistrationSchema` as its request body.
+Every rule of docs/intake.md ("Registration") is here, with its message on its field path in Chinese and
+English, and all problems are reported at once (:func:`load` raises :class:`Invalid` with ``errors`` keyed
+by path, ``claims[1].amount``, and the same keys in English as ``errors_en``). The HTTP API shows :class:`RegistrationSchema` as its request body.
 
 What a registration is checked against is only known at request time (the deployed catalogue, the
 bureaus and the window, the clock): :func:`load` passes it as :class:`.registration_facts.RegistrationFacts`
@@ -28,7 +28,7 @@ from workflow_app.domain.intake.registration_facts import (
     District, IdNumber, Phone, ReceivedAt, RegistrationFacts, Uscc, WindowCode, current_facts, is_wage_claim,
     issue_label, project_types, receipt_day, receipt_time)
 from workflow_app.domain.intake.registration_fields import (
-    Amount, Choice, Count, Flag, InputSchema, Items, Section, Text, flat_errors)
+    Amount, Bilingual, Choice, Count, Flag, InputSchema, Items, Section, Text, bi, english_sentence, flat_errors)
 from workflow_app.platform import clock
 from workflow_app.platform.errors import Invalid
 
@@ -92,7 +92,8 @@ class Registration:
         return self.received_at.astimezone(clock.CHINA_TZ).date()
 
 
-PROCEEDINGS_LABEL = "是否已在调解、仲裁或诉讼中"
+PROCEEDINGS_LABEL = Bilingual("是否已在调解、仲裁或诉讼中", "proceedings under way (mediation, arbitration, litigation)")
+L = Bilingual  # a field's label: Chinese, English (the wording of the page, docs/intake.md "Messages in two languages")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -106,13 +107,13 @@ class ComplainantSchema(InputSchema):
     """投诉举报人. Complaints (投诉) are about the complainant's own rights and need an identified person;
     reports (举报) may be anonymous, and then carry no personal data at all."""
 
-    anonymous = Flag("是否匿名", metadata={"description": "举报 only; then no personal data is taken"})
-    name = Text("投诉举报人姓名", max_len=50, metadata={"description": "required unless anonymous"})
-    id_number = IdNumber("身份证号码", max_len=40,
+    anonymous = Flag(L("是否匿名", "anonymous"), metadata={"description": "举报 only; then no personal data is taken"})
+    name = Text(L("投诉举报人姓名", "complainant's name"), max_len=50, metadata={"description": "required unless anonymous"})
+    id_number = IdNumber(L("身份证号码", "ID number"), max_len=40,
                          metadata={"description": "18-character resident ID (GB 11643); required for 投诉"})
-    phone = Phone("联系电话", max_len=40,
+    phone = Phone(L("联系电话", "phone number"), max_len=40,
                   metadata={"description": "mobile or landline with area code; required for 投诉"})
-    address = Text("联系地址", max_len=300)
+    address = Text(L("联系地址", "address"), max_len=300)
 
     @pre_load
     def _anonymous_has_no_personal_data(self, data, **kwargs):
@@ -127,33 +128,34 @@ class ComplainantSchema(InputSchema):
         if original.get("anonymous") is True:
             for key in PERSONAL:
                 if original.get(key) not in (None, ""):
-                    errors[key] = ["匿名举报不登记举报人的个人信息"]
+                    errors[key] = [L("匿名举报不登记举报人的个人信息",
+                                      "An anonymous report records no personal data of the reporter")]
         elif data.get("name") is None:
-            errors["name"] = ["请填写投诉举报人姓名"]
+            errors["name"] = [L("请填写投诉举报人姓名", "Please fill in the complainant's name")]
         if errors:
             raise ValidationError(errors)
 
 
 class ProjectSchema(InputSchema):
-    name = Text("工程建设项目名称", required=True, max_len=300)
-    type = Choice("工程建设项目类型", project_types, required=True,
+    name = Text(L("工程建设项目名称", "construction project name"), required=True, max_len=300)
+    type = Choice(L("工程建设项目类型", "construction project type"), project_types, required=True,
                   metadata={"description": "a project type of regulators.dmn, or 'other'"})
 
 
 class EmployerSchema(InputSchema):
     """被投诉举报用人单位, and where it uses the labour: that district's bodies handle the case."""
 
-    name = Text("用人单位名称", required=True, max_len=300, min_len=2)
-    uscc_confirmed = Flag("已核对营业执照",
+    name = Text(L("用人单位名称", "employer name"), required=True, max_len=300, min_len=2)
+    uscc_confirmed = Flag(L("已核对营业执照", "licence checked"),
                           metadata={"description": "clerk checked the licence: skip the GB 11714 body check"})
-    uscc = Uscc("统一社会信用代码", max_len=40,
+    uscc = Uscc(L("统一社会信用代码", "unified social credit code"), max_len=40,
                 metadata={"description": "统一社会信用代码 (GB 32100); required for 投诉"})
-    address = Text("用人单位地址", max_len=300)
-    district = District("用工所在区县", required=True, max_len=64,
+    address = Text(L("用人单位地址", "employer address"), max_len=300)
+    district = District(L("用工所在区县", "district where the work is done"), required=True, max_len=64,
                         metadata={"description": "bureau code of the district where the employer uses the labour "
                                                  "(routing goes there)"})
-    industry = Text("所属行业", max_len=100)
-    project = Section(ProjectSchema, label="工程建设项目", absent_is_none=True)
+    industry = Text(L("所属行业", "industry"), max_len=100)
+    project = Section(ProjectSchema, label=L("工程建设项目", "construction project"), absent_is_none=True)
 
 
 class ClaimInSchema(InputSchema):
@@ -161,13 +163,13 @@ class ClaimInSchema(InputSchema):
 
     code = fields.String(required=True,
                          metadata={"description": "an issue code of issue_codes.dmn (GET /api/intake/catalog)"})
-    amount = Amount(lambda data: f"{issue_label(data)}的金额", maximum=MAX_AMOUNT, required_when=is_wage_claim,
+    amount = Amount(lambda data: bi("{issue}的金额", "amount claimed for {issue}", issue=issue_label(data)), maximum=MAX_AMOUNT, required_when=is_wage_claim,
                     metadata={"description": "yuan, >= 0; required for wage claims"})
-    months_unpaid = Count(lambda data: f"{issue_label(data)}的欠薪月数", maximum=MAX_MONTHS, required_when=is_wage_claim,
+    months_unpaid = Count(lambda data: bi("{issue}的欠薪月数", "months unpaid for {issue}", issue=issue_label(data)), maximum=MAX_MONTHS, required_when=is_wage_claim,
                           metadata={"description": "required for wage claims"})
     proceedings = Choice(PROCEEDINGS_LABEL, catalog_mod.PROCEEDINGS,
                          metadata={"description": "default: the registration's proceedings"})
-    violation_ended_on = receipt_day("违法行为终了日期",
+    violation_ended_on = receipt_day(L("违法行为终了日期", "date the violation ended"),
                                       metadata={"description": "overrides the complaint's date for this claim"})
 
 
@@ -178,11 +180,12 @@ class Claims(Items):
         code = raw.get("code")
         problem = None
         if not isinstance(code, str) or not code:
-            problem = "请选择诉求事项"
+            problem = L("请选择诉求事项", "Please choose the issue of the claim")
         elif (info := current_facts().catalog.issue_codes.get(code)) is None:
-            problem = f"诉求代码“{code[:40]}”不在诉求目录中"
+            problem = bi("诉求代码“{code}”不在诉求目录中", 'the issue code "{code}" is not in the catalogue', code=code[:40])
         elif code in state.setdefault("seen", set()):
-            problem = f"诉求“{info.label}”重复登记，请合并为一项"
+            problem = bi("诉求“{zh}”重复登记，请合并为一项", 'the claim "{en}" is registered twice; please make it one',
+                         zh=info.label, en=info.label_en or info.code)
         if problem:
             raise ValidationError({**self.item_schema.unknown_key_errors(raw), "code": [problem]})
         state["seen"].add(code)
@@ -190,9 +193,9 @@ class Claims(Items):
 
 
 class WorkerSchema(InputSchema):
-    name = Text("劳动者姓名", max_len=50)
-    amount = Amount("欠薪金额", required=True, maximum=MAX_AMOUNT)
-    months_unpaid = Count("欠薪月数", required=True, maximum=MAX_MONTHS)
+    name = Text(L("劳动者姓名", "worker name"), max_len=50)
+    amount = Amount(L("欠薪金额", "amount of unpaid wages"), required=True, maximum=MAX_AMOUNT)
+    months_unpaid = Count(L("欠薪月数", "months of unpaid wages"), required=True, maximum=MAX_MONTHS)
 
 
 def _more_workers_than_affected(items: list, data: Mapping) -> str | None:
@@ -202,40 +205,44 @@ def _more_workers_than_affected(items: list, data: Mapping) -> str | None:
     except ValidationError:
         return None  # reported on workers_affected
     if len(items) > workers:
-        return "欠薪劳动者明细的人数不能多于涉及劳动者人数"
+        return L("欠薪劳动者明细的人数不能多于涉及劳动者人数",
+                 "The worker list must not have more workers than the number of workers concerned")
     return None
 
 
 class RegistrationSchema(InputSchema):
     """A registration at the window (docs/intake.md, "Registration")."""
 
-    error_messages = {"type": "登记内容应为对象"}
+    error_messages = {"type": L("登记内容应为对象", "The registration must be an object")}
 
-    kind = Choice("登记类型（投诉或举报）", catalog_mod.KINDS, required=True)
-    channel = Choice("来源渠道", catalog_mod.CHANNELS, required=True)
-    source_department = Text("转来部门", max_len=200, metadata={"description": "required when channel is 'transfer'"})
+    kind = Choice(L("登记类型（投诉或举报）", "kind of registration (complaint or report)"), catalog_mod.KINDS, required=True)
+    channel = Choice(L("来源渠道", "channel"), catalog_mod.CHANNELS, required=True)
+    source_department = Text(L("转来部门", "referring department"), max_len=200, metadata={"description": "required when channel is 'transfer'"})
     received_at = ReceivedAt(metadata={"description": "default: now; not in the future"})
-    complainant = Section(ComplainantSchema, label="投诉举报人")
-    employer = Section(EmployerSchema, label="被投诉举报用人单位", required=True)
-    workers_affected = Count("涉及劳动者人数", required=True, minimum=1, maximum=MAX_WORKERS)
-    relationship_disputed = Flag("劳动关系是否存在争议")
-    facts_clear = Flag("事实是否清楚", default=True)
-    evidence_sufficient = Flag("证据是否充分", default=True)
-    dispute_major = Flag("双方争议是否重大")
-    media_exposure = Flag("是否媒体曝光")
-    mass_incident = Flag("是否群体性事件")
-    employer_absconded = Flag("用人单位是否逃匿或转移、隐匿财产")
+    complainant = Section(ComplainantSchema, label=L("投诉举报人", "complainant"))
+    employer = Section(EmployerSchema, label=L("被投诉举报用人单位", "employer complained about"), required=True)
+    workers_affected = Count(L("涉及劳动者人数", "number of workers concerned"), required=True, minimum=1, maximum=MAX_WORKERS)
+    relationship_disputed = Flag(L("劳动关系是否存在争议", "employment relationship disputed"))
+    facts_clear = Flag(L("事实是否清楚", "facts clear"), default=True)
+    evidence_sufficient = Flag(L("证据是否充分", "evidence sufficient"), default=True)
+    dispute_major = Flag(L("双方争议是否重大", "major dispute"))
+    media_exposure = Flag(L("是否媒体曝光", "media exposure"))
+    mass_incident = Flag(L("是否群体性事件", "mass incident"))
+    employer_absconded = Flag(L("用人单位是否逃匿或转移、隐匿财产", "employer absconded or hid assets"))
     proceedings = Choice(PROCEEDINGS_LABEL, catalog_mod.PROCEEDINGS, default="none",
                          metadata={"description": "default of every claim"})
-    violation_ongoing = Flag("违法行为是否仍在持续")
-    violation_ended_on = receipt_day("违法行为终了日期")
-    employment_ongoing = Flag("劳动关系是否仍然存续")
-    employment_ended_on = receipt_day("劳动关系终止日期")
-    description = Text("诉求描述", max_len=5000)
-    claims = Claims(ClaimInSchema, item_label=lambda i: f"第{i + 1}项诉求", malformed="诉求格式不正确",
-                    absent="请至少登记一项诉求",
-                    too_many=lambda items, data: f"诉求最多{MAX_CLAIMS}项" if len(items) > MAX_CLAIMS else None)
-    worker_breakdown = Items(WorkerSchema, item_label=lambda i: f"第{i + 1}名劳动者", malformed="欠薪劳动者明细格式不正确",
+    violation_ongoing = Flag(L("违法行为是否仍在持续", "violation ongoing"))
+    violation_ended_on = receipt_day(L("违法行为终了日期", "date the violation ended"))
+    employment_ongoing = Flag(L("劳动关系是否仍然存续", "employment ongoing"))
+    employment_ended_on = receipt_day(L("劳动关系终止日期", "date the employment ended"))
+    description = Text(L("诉求描述", "description of the claims"), max_len=5000)
+    claims = Claims(ClaimInSchema, item_label=lambda i: bi("第{n}项诉求", "claim {n}", n=i + 1),
+                    malformed=L("诉求格式不正确", "The claims are not in the right format"),
+                    absent=L("请至少登记一项诉求", "Please register at least one claim"),
+                    too_many=lambda items, data: bi("诉求最多{n}项", "at most {n} claims", n=MAX_CLAIMS)
+                    if len(items) > MAX_CLAIMS else None)
+    worker_breakdown = Items(WorkerSchema, item_label=lambda i: bi("第{n}名劳动者", "worker {n}", n=i + 1),
+                             malformed=L("欠薪劳动者明细格式不正确", "The worker list is not in the right format"),
                              too_many=_more_workers_than_affected,
                              metadata={"description": "at most workers_affected entries"})
     window = WindowCode(metadata={"description": "the receiving window's bureau (default: the clerk's)"})
@@ -246,7 +253,7 @@ class RegistrationSchema(InputSchema):
             return
         errors: dict[str, Any] = {}
 
-        def add(message: str, *path: str) -> None:
+        def add(message: Bilingual, *path: str) -> None:
             target = errors
             for key in path[:-1]:
                 target = target.setdefault(key, {})
@@ -254,37 +261,37 @@ class RegistrationSchema(InputSchema):
 
         kind = data.get("kind")
         if data.get("channel") == "transfer" and data.get("source_department") is None:
-            add("请填写转来部门", "source_department")
+            add(L("请填写转来部门", "Please fill in the referring department"), "source_department")
 
         raw_person = original.get("complainant")
         person = raw_person if isinstance(raw_person, Mapping) else {}
         complainant = data.get("complainant") or {}
         if person.get("anonymous") is True:
             if kind == "complaint":
-                add("投诉须实名登记投诉人身份；匿名反映只能登记为举报", "complainant", "anonymous")
+                add(L("投诉须实名登记投诉人身份；匿名反映只能登记为举报", "A complaint needs the complainant's identity; an anonymous matter can only be registered as a report"), "complainant", "anonymous")
         else:
             if not person and kind == "report":
-                add("请填写举报人信息，或勾选匿名举报", "complainant")
+                add(L("请填写举报人信息，或勾选匿名举报", "Please fill in the reporter, or tick anonymous report"), "complainant")
             if kind == "complaint":
                 if complainant.get("id_number") is None:
-                    add("请填写身份证号码", "complainant", "id_number")
+                    add(L("请填写身份证号码", "Please fill in the ID number"), "complainant", "id_number")
                 if complainant.get("phone") is None:
-                    add("请填写联系电话", "complainant", "phone")
+                    add(L("请填写联系电话", "Please fill in the phone number"), "complainant", "phone")
         if kind == "complaint" and (data.get("employer") or {}).get("uscc") is None:
-            add("请填写统一社会信用代码", "employer", "uscc")
+            add(L("请填写统一社会信用代码", "Please fill in the unified social credit code"), "employer", "uscc")
 
         violation_ongoing, violation_ended_on = data.get("violation_ongoing", False), data.get("violation_ended_on")
         if violation_ongoing and violation_ended_on is not None:
-            add("违法行为仍在持续的，不填写终了日期", "violation_ended_on")
+            add(L("违法行为仍在持续的，不填写终了日期", "An ongoing violation has no end date"), "violation_ended_on")
         claims = data.get("claims") or []
         if claims and not violation_ongoing and violation_ended_on is None \
                 and any(claim.get("violation_ended_on") is None for claim in claims):
-            add("请填写违法行为终了日期，或选择违法行为仍在持续", "violation_ended_on")
+            add(L("请填写违法行为终了日期，或选择违法行为仍在持续", "Please fill in the date the violation ended, or tick that it is ongoing"), "violation_ended_on")
         employment_ongoing, employment_ended_on = data.get("employment_ongoing", False), data.get("employment_ended_on")
         if employment_ongoing and employment_ended_on is not None:
-            add("劳动关系仍然存续的，不填写终止日期", "employment_ended_on")
+            add(L("劳动关系仍然存续的，不填写终止日期", "An ongoing employment has no end date"), "employment_ended_on")
         elif kind == "complaint" and not employment_ongoing and employment_ended_on is None:
-            add("请填写劳动关系终止日期，或选择劳动关系仍然存续", "employment_ended_on")
+            add(L("请填写劳动关系终止日期，或选择劳动关系仍然存续", "Please fill in the date the employment ended, or tick that it is ongoing"), "employment_ended_on")
         if errors:
             raise ValidationError(errors)
 
@@ -332,10 +339,18 @@ def load(data: Any, *, catalog: catalog_mod.Catalog, bureaus: Mapping[str, Any],
         try:
             return schema.load(data)
         except ValidationError as exc:
-            errors = flat_errors(exc.messages, schema)
+            found = flat_errors(exc.messages, schema)
+    # One run made both languages: Chinese for ``errors`` (the API's), the same keys in English for
+    # ``errors_en`` (docs/intake.md "Messages in two languages").
+    errors = {key: str(message) for key, message in found.items()}
+    errors_en = {key: english_sentence(message) for key, message in found.items()}
     if not isinstance(data, Mapping):
-        raise Invalid("登记内容格式不正确", "the registration must be a JSON object", errors=errors)
+        raise Invalid("登记内容格式不正确", "the registration must be a JSON object",
+                      english="The registration must be a JSON object.", errors=errors, errors_en=errors_en)
     summary = "；".join(list(errors.values())[:5])
     more = f"等{len(errors)}处" if len(errors) > 5 else ""
-    raise Invalid(f"登记内容有误：{summary}{more}", "registration does not validate", errors=errors)
+    summary_en = "; ".join(list(errors_en.values())[:5])
+    more_en = f" ({len(errors)} problems in all)" if len(errors) > 5 else ""
+    raise Invalid(f"登记内容有误：{summary}{more}", f"registration does not validate: {summary_en}{more_en}",
+                  english=f"The registration has problems: {summary_en}{more_en}", errors=errors, errors_en=errors_en)
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import get_locale
 
 from workflow_app.domain.intake import catalog as catalog_mod
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.domain.intake import registration
 from workflow_app.entrypoints.api.common import db
-from workflow_app.entrypoints.web.common import MESSAGES, bp, htmx_redirect, is_htmx, principal
+from workflow_app.entrypoints.web.common import MESSAGES, bp, error_text, htmx_redirect, is_htmx, principal
 from workflow_app.platform import clock
 from workflow_app.platform.errors import Invalid
 from workflow_app.platform.persistence.database import in_transaction
@@ -101,6 +102,15 @@ def _reg_context(session, p, values: dict | None = None, errors: dict | None = N
             "now": clock.now().astimezone(clock.CHINA_TZ).strftime("%Y-%m-%dT%H:%M")}
 
 
+def registration_errors(error: Invalid) -> dict[str, str]:
+    """The refusal's messages by field path in the page's language: the registration's validation made them
+    in Chinese (``errors``) and English (``errors_en``) at once (docs/intake.md "Messages in two languages");
+    a refusal without fields (another window, say) shows its own text at the top."""
+    english = str(get_locale() or "") == "en"
+    errors = error.extra.get("errors_en" if english else "errors") or error.extra.get("errors")
+    return dict(errors) if errors else {"_": error_text(error)}
+
+
 @bp.route("/intake/register", methods=["GET", "POST"])
 def register_page():
     p = principal()
@@ -110,7 +120,7 @@ def register_page():
     try:
         complaint_id = in_transaction(db(), lambda s: registration.register(s, p, data).id)
     except Invalid as exc:
-        errors = dict(exc.extra.get("errors") or {"_": exc.message})
+        errors = registration_errors(exc)
         ctx = in_transaction(db(), lambda s: _reg_context(s, p, request.form, errors))
         return render_template("web/intake/_register_form.html", **ctx), 422
     target = url_for("web.complaint_page", complaint_id=complaint_id, msg="registered")

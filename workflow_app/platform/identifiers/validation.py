@@ -87,13 +87,15 @@ class IdentifierError(ValueError):
     """An identifier was rejected.
 
     `code` is stable and machine-readable (``"uscc.check_digit"``); `message` is the Chinese text
-    shown to the clerk. ``str(error)`` is the message.
+    shown to the clerk and `english` the same sentence in English (docs/intake.md "Messages in two
+    languages"). ``str(error)`` is the message.
     """
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code, message)  # keeps the error picklable
+    def __init__(self, code: str, message: str, english: str = "") -> None:
+        super().__init__(code, message, english)  # keeps the error picklable
         self.code = code
         self.message = message
+        self.english = english or message
 
     def __str__(self) -> str:
         return self.message
@@ -168,10 +170,13 @@ def _shown(char: str) -> str:
 
 def _uscc_charset_error(position: int, char: str) -> IdentifierError:
     hint = f"（字母{char}可能应为数字{_USCC_LOOKALIKES[char]}）" if char in _USCC_LOOKALIKES else ""
+    hint_en = f" (the letter {char} may be the digit {_USCC_LOOKALIKES[char]})" if char in _USCC_LOOKALIKES else ""
     return IdentifierError(
         "uscc.charset",
         f"统一社会信用代码第{position}位「{_shown(char)}」不是有效字符：只能是数字和大写字母，"
         f"且不使用 I、O、Z、S、V{hint}",
+        f"Character {position} of the unified social credit code, '{_shown(char)}', is not valid: only digits and "
+        f"upper-case letters other than I, O, Z, S, V are used{hint_en}",
     )
 
 
@@ -179,7 +184,8 @@ def uscc_check_char(first17: str) -> str:
     """The 18th character of a unified social credit code, from its first 17 (GB 32100, MOD 31)."""
     body = normalise(first17)
     if len(body) != 17:
-        raise IdentifierError("uscc.length", f"计算校验码需要统一社会信用代码的前17位，现在是{len(body)}位")
+        raise IdentifierError("uscc.length", f"计算校验码需要统一社会信用代码的前17位，现在是{len(body)}位",
+                              f"the check character needs the first 17 characters of the credit code, not {len(body)}")
     bad = _first_bad_char(body, _USCC_VALUE)
     if bad is not None:
         raise _uscc_charset_error(*bad)
@@ -199,7 +205,8 @@ def org_code_check_char(body8: str) -> str:
     """
     body = normalise(body8)
     if not _ORG_CODE_BODY.fullmatch(body):
-        raise IdentifierError("uscc.org_code_format", "组织机构代码本体应为8位数字或大写字母")
+        raise IdentifierError("uscc.org_code_format", "组织机构代码本体应为8位数字或大写字母",
+                              "the organisation code body must be 8 digits or upper-case letters")
     total = sum(int(char, 36) * weight for char, weight in zip(body, _ORG_CODE_WEIGHTS))
     value = -total % 11  # 11 - (total mod 11), with 11 written as 0
     return "X" if value == 10 else str(value)
@@ -217,20 +224,27 @@ def validate_uscc(text: str, *, check_org_code: bool = True) -> str:
     """
     code = normalise(text)
     if not code:
-        raise IdentifierError("uscc.empty", "请填写统一社会信用代码")
+        raise IdentifierError("uscc.empty", "请填写统一社会信用代码",
+                              "Please fill in the unified social credit code")
     if len(code) != 18:
         if _LEGACY_REGISTRATION_NUMBER.fullmatch(code):
             raise IdentifierError(
                 "uscc.legacy_registration_number",
                 "这是15位的旧版工商注册号，请填写营业执照上的18位统一社会信用代码",
+                "This is an old 15-digit business registration number; please enter the 18-character unified "
+                "social credit code on the business licence",
             )
         if _LEGACY_ORG_CODE.fullmatch(code):
             raise IdentifierError(
                 "uscc.legacy_org_code",
                 "这是旧版组织机构代码，请填写营业执照或登记证书上的18位统一社会信用代码",
+                "This is an old organisation code; please enter the 18-character unified social credit code on "
+                "the business licence or registration certificate",
             )
         raise IdentifierError(
-            "uscc.length", f"统一社会信用代码应为18位，现在是{len(code)}位，请核对是否漏输或多输"
+            "uscc.length", f"统一社会信用代码应为18位，现在是{len(code)}位，请核对是否漏输或多输",
+            f"The unified social credit code has 18 characters, not {len(code)}; please check for missing or "
+            "extra characters",
         )
     bad = _first_bad_char(code, _USCC_VALUE)
     if bad is not None:
@@ -241,6 +255,8 @@ def validate_uscc(text: str, *, check_org_code: bool = True) -> str:
         raise IdentifierError(
             "uscc.authority",
             f"统一社会信用代码第1位「{code[0]}」不是有效的登记管理部门代码（企业、个体工商户以9开头）",
+            f"Character 1 of the unified social credit code, '{code[0]}', is not a registration authority code "
+            "(companies and individual businesses start with 9)",
         )
     authority_name, types = entry
     if code[1] not in types:
@@ -249,23 +265,32 @@ def validate_uscc(text: str, *, check_org_code: bool = True) -> str:
             "uscc.org_type",
             f"统一社会信用代码第2位「{code[1]}」与第1位不匹配：登记管理部门「{code[0]} {authority_name}」"
             f"的机构类别只能是 {options}",
+            f"Character 2 of the unified social credit code, '{code[1]}', does not match character 1: registration "
+            f"authority {code[0]} allows only the organisation types {', '.join(types)}",
         )
     bad = _first_bad_char(code[2:8], _DIGITS)
     if bad is not None:
         raise IdentifierError(
             "uscc.division",
             f"统一社会信用代码第3至8位应为6位数字的行政区划代码，第{bad[0] + 2}位是「{_shown(bad[1])}」",
+            f"Characters 3 to 8 of the unified social credit code are a 6-digit division code; character "
+            f"{bad[0] + 2} is '{_shown(bad[1])}'",
         )
     if code[17] != uscc_check_char(code[:17]):
         raise IdentifierError(
             "uscc.check_digit",
             "统一社会信用代码校验不通过，可能有字符输错或顺序颠倒，请对照营业执照逐位核对",
+            "The unified social credit code fails its check character: a character may be mistyped or two swapped; "
+            "please compare it with the business licence character by character",
         )
     if check_org_code and code[16] != org_code_check_char(code[8:16]):
         raise IdentifierError(
             "uscc.org_code_check_digit",
             "统一社会信用代码第9至17位（组织机构代码）校验不通过，请对照营业执照原件或"
             "国家企业信用信息公示系统核对；核对无误的，由受理人员确认后登记",
+            "Characters 9 to 17 of the unified social credit code (the organisation code) fail their check: please "
+            "compare them with the original business licence or the national enterprise credit information "
+            "system; if they are right, the clerk confirms the code and registers it",
         )
     return code
 
@@ -299,10 +324,13 @@ def id_check_digit(first17: str) -> str:
     """The 18th character of a resident ID number from its first 17 digits."""
     body = normalise(first17)
     if len(body) != 17:
-        raise IdentifierError("id.length", f"计算校验码需要身份证号码的前17位，现在是{len(body)}位")
+        raise IdentifierError("id.length", f"计算校验码需要身份证号码的前17位，现在是{len(body)}位",
+                              f"the check digit needs the first 17 digits of the ID number, not {len(body)}")
     bad = _first_bad_char(body, _DIGITS)
     if bad is not None:
-        raise IdentifierError("id.charset", f"身份证号码第{bad[0]}位「{_shown(bad[1])}」无效：前17位只能是数字")
+        raise IdentifierError("id.charset", f"身份证号码第{bad[0]}位「{_shown(bad[1])}」无效：前17位只能是数字",
+                              f"character {bad[0]} of the ID number, '{_shown(bad[1])}', is not valid: the first 17 "
+                              "are digits")
     total = sum(int(char) * weight for char, weight in zip(body, _ID_WEIGHTS))
     return _ID_CHECK_CHARS[total % 11]
 
@@ -314,34 +342,46 @@ def validate_id_number(text: str, today: date | None = None) -> str:
     """
     number = normalise(text)
     if not number:
-        raise IdentifierError("id.empty", "请填写身份证号码")
+        raise IdentifierError("id.empty", "请填写身份证号码", "Please fill in the ID number")
     if len(number) == 15 and _first_bad_char(number, _DIGITS) is None:
         raise IdentifierError(
             "id.legacy_15",
             "这是15位的第一代身份证号码，已于2013年1月1日停止使用，请填写18位身份证号码",
+            "This is a 15-digit first-generation ID number, no longer valid since 1 January 2013; please enter the "
+            "18-character ID number",
         )
     if len(number) != 18:
-        raise IdentifierError("id.length", f"身份证号码应为18位，现在是{len(number)}位，请核对是否漏输或多输")
+        raise IdentifierError("id.length", f"身份证号码应为18位，现在是{len(number)}位，请核对是否漏输或多输",
+                              f"The ID number has 18 characters, not {len(number)}; please check for missing or "
+                              "extra digits")
     bad = _first_bad_char(number[:17], _DIGITS)
     if bad is None and number[17] not in _ID_CHECK_CHARS:
         bad = 18, number[17]
     if bad is not None:
         raise IdentifierError(
-            "id.charset", f"身份证号码第{bad[0]}位「{_shown(bad[1])}」无效：前17位只能是数字，最后一位是数字或X"
+            "id.charset", f"身份证号码第{bad[0]}位「{_shown(bad[1])}」无效：前17位只能是数字，最后一位是数字或X",
+            f"Character {bad[0]} of the ID number, '{_shown(bad[1])}', is not valid: the first 17 are digits, the "
+            "last is a digit or X",
         )
     if number[:2] not in ID_PROVINCE_CODES:
-        raise IdentifierError("id.province", f"身份证号码前两位「{number[:2]}」不是有效的省级行政区划代码，请核对")
+        raise IdentifierError("id.province", f"身份证号码前两位「{number[:2]}」不是有效的省级行政区划代码，请核对",
+                              f"The first two digits of the ID number, '{number[:2]}', are not a province code; "
+                              "please check")
 
     birth = _parse_birth_date(number)
     if birth < _ID_EARLIEST_BIRTH:
         raise IdentifierError(
-            "id.birth_date_too_early", f"身份证号码中的出生日期 {birth.isoformat()} 早于1900年1月1日，请核对"
+            "id.birth_date_too_early", f"身份证号码中的出生日期 {birth.isoformat()} 早于1900年1月1日，请核对",
+            f"The birth date in the ID number, {birth.isoformat()}, is before 1 January 1900; please check",
         )
     if birth > (today or clock.today_local()):
-        raise IdentifierError("id.future_birth_date", f"身份证号码中的出生日期 {birth.isoformat()} 晚于今天，请核对")
+        raise IdentifierError("id.future_birth_date", f"身份证号码中的出生日期 {birth.isoformat()} 晚于今天，请核对",
+                              f"The birth date in the ID number, {birth.isoformat()}, is after today; please check")
     if number[17] != id_check_digit(number[:17]):
         raise IdentifierError(
-            "id.check_digit", "身份证号码校验不通过，可能有数字输错或顺序颠倒，请对照身份证逐位核对"
+            "id.check_digit", "身份证号码校验不通过，可能有数字输错或顺序颠倒，请对照身份证逐位核对",
+            "The ID number fails its check digit: a digit may be mistyped or two swapped; please compare it with "
+            "the ID card digit by digit",
         )
     return number
 
@@ -356,6 +396,8 @@ def _parse_birth_date(number: str) -> date:
             "id.birth_date",
             f"身份证号码第7至14位的出生日期「{number[6:10]}年{number[10:12]}月{number[12:14]}日」"
             "不是有效日期，请核对",
+            f"The birth date in characters 7 to 14 of the ID number, {number[6:10]}-{number[10:12]}-{number[12:14]}, "
+            "is not a valid date; please check",
         ) from None
 
 
@@ -389,32 +431,36 @@ def validate_phone(text: str) -> str:
     """
     raw = unicodedata.normalize("NFKC", text).strip().upper()
     if not raw:
-        raise IdentifierError("phone.empty", "请填写联系电话")
+        raise IdentifierError("phone.empty", "请填写联系电话", "Please fill in the phone number")
 
     extension: str | None = None
     marker = _EXTENSION_MARKER.search(raw)
     if marker:
         extension, raw = marker.group(1), raw[: marker.start()].rstrip()
         if len(extension) > _MAX_EXTENSION_DIGITS:
-            raise IdentifierError("phone.extension", f"分机号最多{_MAX_EXTENSION_DIGITS}位")
+            raise IdentifierError("phone.extension", f"分机号最多{_MAX_EXTENSION_DIGITS}位",
+                                  f"An extension has at most {_MAX_EXTENSION_DIGITS} digits")
 
     international = False
     prefix = _COUNTRY_PREFIX.match(raw)
     if prefix:
         international, raw = True, raw[prefix.end() :]
     elif _OTHER_COUNTRY.match(raw):
-        raise IdentifierError("phone.country_code", "只能登记中国大陆的电话号码（国际区号+86）")
+        raise IdentifierError("phone.country_code", "只能登记中国大陆的电话号码（国际区号+86）",
+                              "Only mainland China phone numbers (country code +86) can be registered")
 
     groups = [group for group in _PHONE_SEPARATORS.split(raw) if group]
     for group in groups:
         bad = _first_bad_char(group, _DIGITS)
         if bad is not None:
             raise IdentifierError(
-                "phone.charset", f"联系电话中有无效字符「{_shown(bad[1])}」：只能填写数字，区号与号码之间可用“-”分隔"
+                "phone.charset", f"联系电话中有无效字符「{_shown(bad[1])}」：只能填写数字，区号与号码之间可用“-”分隔",
+                f"The phone number contains an invalid character '{_shown(bad[1])}': use digits only, with '-' "
+                "between area code and number",
             )
     digits = "".join(groups)
     if not digits:
-        raise IdentifierError("phone.empty", "请填写联系电话")
+        raise IdentifierError("phone.empty", "请填写联系电话", "Please fill in the phone number")
     if not international and len(digits) == 13 and digits.startswith("86") and _MOBILE.fullmatch(digits[2:]):
         international, digits = True, digits[2:]  # "8613812345678": country code without + or 00
     if international and (digits.startswith("10") or digits[0] in "23456789"):
@@ -424,18 +470,23 @@ def validate_phone(text: str) -> str:
 
     if digits.startswith("1"):
         if extension is not None:
-            raise IdentifierError("phone.extension", "手机号码不能带分机号")
+            raise IdentifierError("phone.extension", "手机号码不能带分机号", "A mobile number has no extension")
         if len(digits) != 11:
-            raise IdentifierError("phone.mobile_length", f"手机号码应为11位，现在是{len(digits)}位")
+            raise IdentifierError("phone.mobile_length", f"手机号码应为11位，现在是{len(digits)}位",
+                                  f"A mobile number has 11 digits, not {len(digits)}")
         if not _MOBILE.fullmatch(digits):
-            raise IdentifierError("phone.mobile_prefix", "手机号码应以13至19开头，请核对")
+            raise IdentifierError("phone.mobile_prefix", "手机号码应以13至19开头，请核对",
+                                  "A mobile number starts with 13 to 19; please check")
         return digits
 
     if not digits.startswith("0"):
         if 7 <= len(digits) <= 8:
-            raise IdentifierError("phone.missing_area_code", "固定电话请加区号，例如 0371-67890123")
+            raise IdentifierError("phone.missing_area_code", "固定电话请加区号，例如 0371-67890123",
+                                  "Please add the area code to a landline number, e.g. 0371-67890123")
         raise IdentifierError(
-            "phone.format", "无法识别的电话号码，请填写11位手机号码或带区号的固定电话（如 0371-67890123）"
+            "phone.format", "无法识别的电话号码，请填写11位手机号码或带区号的固定电话（如 0371-67890123）",
+            "Unrecognised phone number: enter an 11-digit mobile number or a landline with area code "
+            "(e.g. 0371-67890123)",
         )
 
     landline = split_landline(digits)
@@ -444,7 +495,8 @@ def validate_phone(text: str) -> str:
         shorter = split_landline("".join(groups[:-1]))
         if shorter is not None:
             if len(groups[-1]) > _MAX_EXTENSION_DIGITS:
-                raise IdentifierError("phone.extension", f"分机号最多{_MAX_EXTENSION_DIGITS}位")
+                raise IdentifierError("phone.extension", f"分机号最多{_MAX_EXTENSION_DIGITS}位",
+                                  f"An extension has at most {_MAX_EXTENSION_DIGITS} digits")
             landline, extension = shorter, groups[-1]
     if landline is None:
         raise _landline_error(digits)
@@ -475,9 +527,12 @@ def _landline_error(digits: str) -> IdentifierError:
     """Why `digits` (starting with 0) is not a landline number."""
     length = _area_code_length(digits)
     if length is None:
-        return IdentifierError("phone.area_code", f"区号「{digits[:3]}」无效：区号如 010、021、0371")
+        return IdentifierError("phone.area_code", f"区号「{digits[:3]}」无效：区号如 010、021、0371",
+                           f"The area code '{digits[:3]}' is not valid: area codes look like 010, 021, 0371")
     local = digits[length:]
     return IdentifierError(
         "phone.local_number",
         f"区号{digits[:length]}后的号码「{local}」无效：应为7至8位（三位区号后为8位），且不以0或1开头",
+        f"The number '{local}' after area code {digits[:length]} is not valid: it has 7 or 8 digits (8 after a "
+        "three-digit area code) and does not start with 0 or 1",
     )
