@@ -96,10 +96,16 @@ def file_response(row: Attachment, data: bytes, *, inline: bool) -> Response:
     return response
 
 
-def preview_bytes(row: Attachment) -> bytes:
-    if not attachments.previewable(row):
-        raise NotPreviewable("此类文件不能在浏览器中预览，请下载后查看", f"{row.media_type} is not previewable")
-    return attachments.read_bytes(row)
+def serve_file(principal, attachment_id: int, *, inline: bool) -> Response:
+    """One attachment the principal may see, as a download or (``inline``) a preview — the API's and the
+    pages' file links alike; a type the browser does not show is refused for preview (415)."""
+    def run(s):
+        row = attachments.get(s, principal, attachment_id)
+        if inline and not attachments.previewable(row):
+            raise NotPreviewable("此类文件不能在浏览器中预览，请下载后查看", f"{row.media_type} is not previewable")
+        return row, attachments.read_bytes(row)
+    row, data = in_transaction(db(), run)
+    return file_response(row, data, inline=inline)
 
 
 @blp.route("/instances/<int:instance_id>/attachments", methods=["POST"])
@@ -154,13 +160,7 @@ def metadata(attachment_id):
 @blp.alt_response(409, schema=ProblemSchema, description="The stored bytes are missing or do not match the hash")
 def content(attachment_id):
     """Download the file."""
-    principal = current_principal()
-
-    def run(s):
-        row = attachments.get(s, principal, attachment_id)
-        return row, attachments.read_bytes(row)
-    row, data = in_transaction(db(), run)
-    return file_response(row, data, inline=False)
+    return serve_file(current_principal(), attachment_id, inline=False)
 
 
 @blp.route("/attachments/<int:attachment_id>/preview")
@@ -170,10 +170,4 @@ def content(attachment_id):
 @blp.alt_response(415, schema=ProblemSchema, description="This type is not shown in the browser: download it")
 def preview(attachment_id):
     """Show an image or PDF in the browser."""
-    principal = current_principal()
-
-    def run(s):
-        row = attachments.get(s, principal, attachment_id)
-        return row, preview_bytes(row)
-    row, data = in_transaction(db(), run)
-    return file_response(row, data, inline=True)
+    return serve_file(current_principal(), attachment_id, inline=True)

@@ -9,7 +9,6 @@ use, whichever module a view lives in.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 
 from workflow_app.domain.intake import catalog as intake_catalog
 from workflow_app.domain.vocabulary import PROCESS_LABELS
+from workflow_app.entrypoints.web.formats import china_time, yuan
 from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.platform import clock
 from workflow_app.platform.errors import DomainError, Unauthenticated
@@ -49,11 +49,7 @@ def principal():
 
 
 def fmt_dt(value) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.astimezone(clock.CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    return china_time(value)
 
 
 def fmt_date(value) -> str:
@@ -62,18 +58,6 @@ def fmt_date(value) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.astimezone(clock.CHINA_TZ).strftime("%Y-%m-%d") if isinstance(value, datetime) else str(value)
-
-
-def yuan(value) -> str:
-    """An amount in yuan as people write it: ``36000`` -> ``¥36,000.00``; empty for no amount (docs/ui.md
-    "Names, not codes")."""
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    return f"{'-' if amount < 0 else ''}¥{abs(amount):,.2f}"
 
 
 def _directory_names() -> tuple[dict[str, str], dict[str, str]]:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from workflow_app.domain.collaboration import transfers
-from workflow_app.entrypoints.api.attachments import file_response, preview_bytes
+from workflow_app.entrypoints.api.attachments import serve_file
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import bp, error_text, flash_response, is_htmx, principal
 from workflow_app.platform.errors import DomainError, Invalid
@@ -126,21 +126,9 @@ def file_page(attachment_id):
 
 @bp.route("/files/<int:attachment_id>/preview")
 def file_preview(attachment_id):
-    p = principal()
-
-    def run(s):
-        row = attachments.get(s, p, attachment_id)
-        return row, preview_bytes(row)
-    row, data = in_transaction(db(), run)
-    return file_response(row, data, inline=True)
+    return serve_file(principal(), attachment_id, inline=True)
 
 
 @bp.route("/files/<int:attachment_id>/download")
 def file_download(attachment_id):
-    p = principal()
-
-    def run(s):
-        row = attachments.get(s, p, attachment_id)
-        return row, attachments.read_bytes(row)
-    row, data = in_transaction(db(), run)
-    return file_response(row, data, inline=False)
+    return serve_file(principal(), attachment_id, inline=False)

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
+from workflow_app.entrypoints.web.formats import china_time, yuan
 from workflow_app.platform import clock
 
 #: Longer strings get a text area.
@@ -157,40 +157,12 @@ def _as_form_value(value) -> str:
 
 # -- formatting for reading ---------------------------------------------------------------------------
 
-def format_amount(value) -> str:
-    try:
-        return f"¥{Decimal(str(value)):,.2f}"
-    except (InvalidOperation, ValueError):
-        return str(value)
-
-
 def format_date(value, lang: str) -> str:
     try:
         day = date.fromisoformat(str(value))
     except ValueError:
         return str(value)
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
-
-
-def format_datetime(value) -> str:
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(clock.CHINA_TZ)
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def _datetime_input(value) -> str:
-    """A date-time as the browser's ``datetime-local`` input wants it (China time, minutes)."""
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(clock.CHINA_TZ)
-    return moment.strftime("%Y-%m-%dT%H:%M")
 
 
 # -- field descriptions -------------------------------------------------------------------------------
@@ -223,7 +195,7 @@ def _describe(prop: dict, path: list, key: str, value, ctx: dict, required: bool
     if kind == "boolean" and value is not None and not isinstance(value, str):
         field["value"] = "true" if value else "false"
     if widget == "datetime" and value:
-        field["value"] = _datetime_input(value)
+        field["value"] = china_time(value, "%Y-%m-%dT%H:%M")
     if widget == "table":
         _describe_table(field, prop, path, key, value, ctx)
     elif widget in ("list", "files"):
@@ -282,11 +254,11 @@ def _display(field: dict, value, lang: str, ctx: dict):
     if field["type"] == "boolean" or field["options"]:
         return dict(field["options"]).get(_as_form_value(value), str(value))
     if widget == "amount":
-        return format_amount(value)
+        return yuan(value)
     if widget == "date":
         return format_date(value, lang)
     if widget == "datetime":
-        return format_datetime(value)
+        return china_time(value)
     return str(value)
 
 

@@ -104,8 +104,6 @@ ACTION_LABELS: dict[str, str] = {
     "token.revoke": N_("吊销访问令牌"),
     "certificate.add": N_("登记执法证"),
     "process.deploy": N_("部署流程"),
-    "case.grant": N_("授权访问"),
-    "case.revoke": N_("撤销授权"),
     "document.issue": N_("制发文书"),
     "document.serve": N_("送达文书"),
 }
