@@ -173,6 +173,13 @@ def case_context(session: Session, p: Principal, instance_id: int) -> dict:
             "clocks": [c for c in clocks.for_instance(session, instance.id)]}
 
 
+def timeline(session: Session, p: Principal, instance_id: int) -> list[dict]:
+    """The case's timeline alone (the case page reloads it after an upload); 404 as the case file."""
+    instance = access.visible_instance(session, p, instance_id)
+    tasks = session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id)).all()
+    return _timeline(session, instance, tasks, _display_names(session))
+
+
 def case_file(session: Session, p: Principal, instance_id: int) -> dict:
     """Everything the case page shows of one instance; 404 when the principal may not see it."""
     instance, case, complaint, complaint_doc, case_doc, tasks = _sources(session, p, instance_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import jsonify, redirect, render_template, url_for
 
-from workflow_app.domain.cases.case_file import case_file
+from workflow_app.domain.cases.case_file import case_file, timeline as case_timeline_of
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import bp, principal
@@ -21,15 +21,17 @@ from workflow_app.platform.tasks import task_view
 @bp.route("/cases/<int:instance_id>")
 def case_page(instance_id):
     p = principal()
-    ctx = in_transaction(db(), lambda s: case_file(s, p, instance_id))
-    claims = (ctx["case"] or {}).get("claims") or (ctx["complaint"] or {}).get("claims") or []
-    claim_choices = [(c["code"], c["label"]) for c in claims if c.get("code")]
-
-    def choices(s, form):
-        found = task_view.picker_choices(s) if uses_pickers(form, ("user", "group")) else {}
-        return dict(found, claim=claim_choices)
-    ctx["decisions"] = in_transaction(db(), lambda s: [
-        decision_view(d, choices(s, d["schema_form"])) for d in task_view.decisions(s, instance_id)])
+    def run(s):
+        ctx = case_file(s, p, instance_id)
+        claims = (ctx["case"] or {}).get("claims") or (ctx["complaint"] or {}).get("claims") or []
+        decisions = task_view.decisions(s, instance_id)
+        # the pickers' options are read once for the page, and only when a decision's form has a picker
+        choices = task_view.picker_choices(s) if any(
+            uses_pickers(d["schema_form"], ("user", "group")) for d in decisions) else {}
+        choices["claim"] = [(c["code"], c["label"]) for c in claims if c.get("code")]
+        ctx["decisions"] = [decision_view(d, choices) for d in decisions]
+        return ctx
+    ctx = in_transaction(db(), run)
     return render_template("web/cases/case.html", **ctx)
 
 
@@ -37,7 +39,7 @@ def case_page(instance_id):
 def case_timeline(instance_id):
     """The timeline alone (htmx: after a file is added, the page shows its event without a reload)."""
     p = principal()
-    timeline = in_transaction(db(), lambda s: case_file(s, p, instance_id)["timeline"])
+    timeline = in_transaction(db(), lambda s: case_timeline_of(s, p, instance_id))
     return render_template("web/cases/_timeline.html", timeline=timeline)
 
 

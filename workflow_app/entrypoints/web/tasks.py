@@ -28,13 +28,15 @@ def decision_view(decision: dict, choices: dict) -> dict:
                                              locale=get_locale(), choices=choices))
 
 
-def _task_context(session, p, task_id, values=None, errors=None):
-    """What the task page and its fragments draw; ``values`` and ``errors`` after a failed submit."""
+def _task_context(session, p, task_id, values=None, errors=None, panel=False):
+    """What the task page and its fragments draw; ``values`` and ``errors`` after a failed submit; with
+    ``panel``, the case beside the form (``case_panel``), read once for the panel and the form's claims."""
     row = runtime.visible_task(session, p, task_id)
     form = inbox.task_form(session, row) if row.form else None
     mine = row.assignee == p.username and row.status == "open"
-    claims = case_context(session, p, row.instance_id)["claims"] if uses_pickers(form, ("claim",)) or (
-        form and form.get("ui", {}).get("prefill")) else []
+    needs_claims = uses_pickers(form, ("claim",)) or bool(form and form.get("ui", {}).get("prefill"))
+    case_panel = case_context(session, p, row.instance_id) if panel or needs_claims else None
+    claims = case_panel["claims"] if needs_claims else []
     if values is None:
         values = task_view.draft(session, row, p)
         if not values and mine and form and form.get("ui", {}).get("prefill"):
@@ -56,18 +58,14 @@ def _task_context(session, p, task_id, values=None, errors=None):
             "colleagues": task_view.colleagues(session, row),
             "clock": clock_badge(clock_view) if clock_view is not None else None,
             "overdue": row.status == "open" and row.due_at is not None and row.due_at < clock.now(),
-            "summary": masking.mask_text(row.summary)}
+            "summary": masking.mask_text(row.summary), "case_panel": case_panel if panel else None}
 
 
 @bp.route("/tasks/<string:task_id>")
 def task_page(task_id):
     p = principal()
 
-    def run(s):
-        ctx = _task_context(s, p, task_id)
-        ctx["case_panel"] = case_context(s, p, ctx["task"].instance_id)
-        return ctx
-    ctx = in_transaction(db(), run)
+    ctx = in_transaction(db(), lambda s: _task_context(s, p, task_id, panel=True))
     return render_template("web/tasks/task.html", **ctx)
 
 

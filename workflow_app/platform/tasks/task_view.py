@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform.identifiers import masking
 from workflow_app.platform.identity.directory import Principal
-from workflow_app.platform.organisation import body_label, role_label
-from workflow_app.platform.persistence.models import AuditEvent, Group, Membership, TaskRow, User
+from workflow_app.platform.organisation import group_label
+from workflow_app.platform.persistence.models import AuditEvent, Bureau, Group, Membership, TaskRow, User
 from workflow_app.platform.tasks import inbox
 
 
@@ -73,8 +73,8 @@ def picker_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
     by their Chinese label: body and role), values being usernames and group keys."""
     users = [(u, n) for u, n in session.execute(
         select(User.username, User.display_name).where(User.is_active.is_(True)).order_by(User.display_name))]
-    groups = [(g.key, f"{body_label(g.body_kind)}·{role_label(g.role)}（{g.bureau_code}）")
-              for g in session.scalars(select(Group).order_by(Group.key))]
+    bureaus = dict(session.execute(select(Bureau.code, Bureau.name)).all())
+    groups = [(key, group_label(key, bureaus)) for key in session.scalars(select(Group.key).order_by(Group.key))]
     return {"user": users, "group": groups}
 
 
