@@ -42,25 +42,37 @@ BODY_ROLES = {
 BUREAU_ROLES = ["process_owner", "administrator"]
 
 DEMO_PASSWORD = "Demo2026-caseflow"
-#: (username, display name, group key) — one demo user per role, mostly in 金水区.
+#: (username, display name, group key) — at least one demo user per role of every body in 金水区 (the city's
+#: triage room at 郑州市), and the bureau-wide process owners and administrator. README "Demo users" lists them.
 DEMO_USERS = [
     ("clerk", "王受理", "zz-jinshui/intake/intake_clerk"),
+    ("intake_liaison", "冯联络", "zz-jinshui/intake/liaison_officer"),
+    ("intake_head", "蒋科长", "zz-jinshui/intake/division_head"),
     ("triage", "李分理", "zz/triage_room/triage_reviewer"),
+    ("triage_head", "沈主任", "zz/triage_room/division_head"),
     ("inspector", "张监察", "zz-jinshui/inspection/inspector"),
     ("inspector2", "赵监察", "zz-jinshui/inspection/inspector"),
-    ("auditor", "刘稽核", "zz-jinshui/si_audit/auditor"),
-    ("arbitrator", "陈仲裁", "zz-jinshui/arbitration/arbitrator"),
     ("liaison", "杨联络", "zz-jinshui/inspection/liaison_officer"),
     ("head", "周科长", "zz-jinshui/inspection/division_head"),
+    ("auditor", "刘稽核", "zz-jinshui/si_audit/auditor"),
+    ("auditor2", "何稽核", "zz-jinshui/si_audit/auditor"),
+    ("si_liaison", "高联络", "zz-jinshui/si_audit/liaison_officer"),
+    ("si_head", "林科长", "zz-jinshui/si_audit/division_head"),
+    ("arbitrator", "陈仲裁", "zz-jinshui/arbitration/arbitrator"),
+    ("arbitrator2", "罗仲裁", "zz-jinshui/arbitration/arbitrator"),
+    ("arb_liaison", "梁联络", "zz-jinshui/arbitration/liaison_officer"),
+    ("arb_head", "宋院长", "zz-jinshui/arbitration/division_head"),
     ("leader", "吴局长", "zz-jinshui/leadership/leadership"),
     ("legal", "郑法制", "zz-jinshui/legal_review/legal_reviewer"),
-    ("owner", "孙流程", "zz/bureau/process_owner"),
-    ("admin", "钱管理", "zz/bureau/administrator"),
     ("police", "孟联络", "zz-jinshui/police/liaison_officer"),
+    ("owner", "孙流程", "zz/bureau/process_owner"),
+    ("owner2", "韩流程", "zz/bureau/process_owner"),
+    ("admin", "钱管理", "zz/bureau/administrator"),
 ]
 #: Enforcement certificates (行政执法证) of the demo officers: (username, number); valid 2024-01-01..2029-12-31.
 DEMO_CERTIFICATES = [("inspector", "豫人社执字410105001"), ("inspector2", "豫人社执字410105002"),
-                     ("auditor", "豫人社执字410105003"), ("head", "豫人社执字410105004")]
+                     ("auditor", "豫人社执字410105003"), ("head", "豫人社执字410105004"),
+                     ("auditor2", "豫人社执字410105005"), ("si_head", "豫人社执字410105006")]
 
 EMPLOYERS = ["河南某建筑工程有限公司", "郑州某餐饮管理有限公司", "某物流有限公司郑州分公司", "郑州某电子科技有限公司",
              "某保安服务有限公司", "郑州某服装加工厂", "某房地产开发有限公司", "郑州某商贸有限公司",
@@ -210,21 +222,21 @@ def _open_task(session, business_key):
                           .order_by(TaskRow.created_at))
 
 
-def _actor_for(session, row) -> Principal:
-    """A member of the task's group works it; where the demo has none, the administrator stands in."""
+def _actor_for(session, row) -> Principal | None:
+    """A member of the task's group works it. Where the demo has nobody in that group (the bodies of
+    二七区 and 中原区), the task waits: the administrator never stands in for a case officer."""
     username = session.scalar(select(User.username).join(Membership, Membership.user_id == User.id)
                               .join(Group, Group.id == Membership.group_id)
                               .where(Group.key == row.candidate_group).order_by(User.username).limit(1))
-    if username:
-        return identity.principal_by_username(session, username)
-    return Principal("admin", "钱管理", frozenset({"zz/bureau/administrator", row.candidate_group}))
+    return identity.principal_by_username(session, username) if username else None
 
 
 def _claim_first(db, business_key):
     def run(s):
         row = _open_task(s, business_key)
-        if row is not None and row.assignee is None:
-            inbox.claim(s, _actor_for(s, row), row.id)
+        actor = _actor_for(s, row) if row is not None and row.assignee is None else None
+        if actor is not None:
+            inbox.claim(s, actor, row.id)
     in_transaction(db, run)
 
 
@@ -262,6 +274,8 @@ def _advance(db, business_key, accepted: bool):
         if row is None:
             return
         actor = _actor_for(s, row)
+        if actor is None:
+            return
         if row.assignee is None:
             inbox.claim(s, actor, row.id)
         data = _room_routing(s, row) if row.form == "triage_room_review.json" else _SAMPLE_DATA[row.form](accepted)
