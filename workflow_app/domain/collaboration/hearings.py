@@ -49,15 +49,20 @@ def start(session: Session, principal: Principal, data: dict) -> JointHearing:
         complaint = visible_complaint(session, principal, data["complaint_id"])
     else:
         raise invalid("case_id", "请指明案件（case_id）、登记（complaint_id）或会商申请（request_id）")
-    jurisdiction = case.jurisdiction if case else complaint.employer_district
     # Who may ask is decided before the state of the request: a clerk learns nothing from a 409.
-    if not (_is_room(principal) or (case is not None and any(
-            common.member_of(principal, jurisdiction, b) for b in HANDLING_BODIES))):
+    if not may_request(principal, complaint, case):
         raise Forbidden("只有案件分理室或办理机构可以提请联合会商", "not the triage room or a handling body")
     if request is not None and request.status != "requested":
         raise Conflict("该会商申请已在办理", "request already started")
     reason = str(data.get("reason") or (request.reason if request else "") or "").strip()
     return _open(session, principal, complaint, case, request, reason)
+
+
+def may_request(principal: Principal, complaint: Complaint, case: Case | None) -> bool:
+    """The triage room (any complaint or case it sees), or a handling body of the case's bureau (its case)."""
+    jurisdiction = case.jurisdiction if case else complaint.employer_district
+    return _is_room(principal) or (case is not None and any(
+        common.member_of(principal, jurisdiction, b) for b in HANDLING_BODIES))
 
 
 def start_for_request(session: Session, principal: Principal, request: JointHearingRequest) -> JointHearing:
