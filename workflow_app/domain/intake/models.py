@@ -23,7 +23,9 @@ from workflow_app.platform.persistence.models.base import Base, UTCDateTime
 
 class Complaint(Base):
     __tablename__ = "complaint"
-    __table_args__ = (Index("ix_complaint_duplicate", "complainant_id_number", "employer_uscc"),)
+    __table_args__ = (Index("ix_complaint_duplicate", "complainant_id_number", "employer_uscc"),
+                      # the search's order, newest first (domain/cases/search.py)
+                      Index("ix_complaint_received", "received_at", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(16))  # complaint (投诉) | report (举报)
@@ -100,6 +102,7 @@ class Case(Base):
     """A case at one handling body (案件): its number, its process instance and its flags."""
 
     __tablename__ = "case_file"
+    __table_args__ = (Index("ix_case_file_opened", "opened_at", "id"),)  # the search's order, newest first
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(100), unique=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)

@@ -9,11 +9,13 @@ import re
 from flask import redirect, render_template, request, url_for
 from flask_babel import get_locale
 
+from workflow_app.domain.cases import search as case_search
 from workflow_app.domain.intake import catalog as catalog_mod
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.domain.intake import registration
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import MESSAGES, bp, error_text, htmx_redirect, is_htmx, principal
+from workflow_app.entrypoints.web.search import link, pager
 from workflow_app.platform import clock
 from workflow_app.platform.errors import Invalid
 from workflow_app.platform.persistence.database import in_transaction
@@ -25,8 +27,6 @@ REG_INTS = {"workers_affected", "months_unpaid"}
 REG_NUMBERS = {"amount"}
 #: Check boxes that are sent only when ticked (true), never as text.
 REG_FLAGS = ("violation_ongoing", "employment_ongoing")
-#: The most registrations the list shows.
-RECENT = 50
 
 
 def _reg_value(key: str, raw: str):
@@ -143,6 +143,17 @@ def complaint_page(complaint_id):
 
 @bp.route("/intake/complaints")
 def complaints_page():
+    """The registrations the reader may see, newest first, a page at a time (the search's, unfiltered)."""
     p = principal()
-    items = in_transaction(db(), lambda s: intake_queries.recent_complaints(s, p, limit=RECENT))
-    return render_template("web/intake/complaints.html", items=items)
+    args = {"kind": "complaints", "page": request.args.get("page") or ""}
+
+    def run(s):
+        try:
+            query = case_search.parse(s, args)
+        except Invalid as exc:
+            return None, error_text(exc)
+        return case_search.search(s, p, query), None
+    result, error = in_transaction(db(), run)
+    return render_template("web/intake/complaints.html", result=result, error=error,
+                           pager=pager(result["page"], result["pages"]) if result else [],
+                           link=lambda **kw: link(url_for("web.complaints_page"), {}, **kw)), 422 if error else 200
