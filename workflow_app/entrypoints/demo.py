@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
+from workflow_app.domain.collaboration import meetings
 from workflow_app.domain.intake import registration
 from workflow_app.domain.intake.models import Case, Complaint, ComplaintClaim
 from workflow_app.platform import clock
@@ -286,3 +287,30 @@ def _advance(db, business_key, accepted: bool):
 def is_seeded(db: Database) -> bool:
     with db.transaction() as s:
         return s.scalar(select(Bureau.id).limit(1)) is not None
+
+
+def seed_meeting_schedules(db: Database) -> None:
+    """Quarterly liaison meetings for the city and 金水区 (enabled by the process owner), one past 金水区
+    meeting with its minutes and an open action item, and this quarter's meeting that carries it over."""
+    def run(s):
+        owner = identity.principal_by_username(s, "owner")
+        for bureau in (CITY[0], "zz-jinshui"):
+            meetings.set_schedule(s, owner, bureau, True)
+        today = clock.today_local()
+        year, q = meetings.quarter_of(today)
+        previous = f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+        past = meetings.start_meeting(s, identity.SYSTEM, "zz-jinshui", "quarterly", previous)
+        for title, data in (("准备会议议程", {"agenda_note": "按系统汇总议题逐项通报"}),
+                            ("会议纪要与议定事项", {
+                                "minutes_text": "会议通报了上季度移送和欠薪案件办理情况，各机构汇报了在办疑难案件进展。",
+                                "decisions": ["逾期未签收的移送限期签收"],
+                                "action_items": [{"title": "督促仲裁院签收逾期移送案件", "owner_body": "inspection",
+                                                  "owner": "head", "due_on": (today + timedelta(days=7)).isoformat()}],
+                                "closed_items": []})):
+            row = s.scalar(select(TaskRow).where(TaskRow.instance_id == past.instance_id, TaskRow.status == "open",
+                                                 TaskRow.name == title))
+            actor = _actor_for(s, row)
+            inbox.claim(s, actor, row.id)
+            runtime.complete_task(s, actor, row.id, data)
+        meetings.start_meeting(s, identity.SYSTEM, "zz-jinshui", "quarterly", f"{year}Q{q}")
+    in_transaction(db, run)

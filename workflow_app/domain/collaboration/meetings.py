@@ -42,7 +42,7 @@ from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity.directory import SYSTEM, Principal
 from workflow_app.platform.organisation import BODY_LABELS
 from workflow_app.platform.persistence.database import Database, in_transaction
-from workflow_app.platform.persistence.models import ProcessInstance, TaskRow
+from workflow_app.platform.persistence.models import Group, Membership, ProcessInstance, TaskRow, User
 from workflow_app.platform.runtime import instances as runtime
 
 MEETING_TIME = time(9, 0)
@@ -273,7 +273,9 @@ def meeting_dict(session: Session, meeting: LiaisonMeeting) -> dict:
 def visible_meeting(session: Session, principal: Principal, meeting_id: int) -> LiaisonMeeting:
     meeting = session.get(LiaisonMeeting, meeting_id) if 0 < meeting_id < 2**31 else None
     instance = session.get(ProcessInstance, meeting.instance_id) if meeting and meeting.instance_id else None
-    if instance is None or not access.can_see_instance(principal, instance):
+    # the meeting's participants (who may convene it) see it as well as whoever sees its instance
+    if instance is None or not (access.can_see_instance(principal, instance)
+                                or may_convene(principal, session, meeting.bureau)):
         raise NotFound("会议不存在或无权查看", f"meeting {meeting_id} not found")
     return meeting
 
@@ -354,3 +356,156 @@ def _fire(db: Database, schedule_id: int) -> bool:
         logging.getLogger(__name__).exception("starting the liaison meeting of schedule %s failed", schedule_id)
         return False
 
+
+
+# ------------------------------------------------------------------------------------------------
+# The meeting pages (docs/ui.md "Liaison meetings"): lists, participants, minutes and items on the page
+# ------------------------------------------------------------------------------------------------
+
+#: The bodies that may own an action item, in the order the pages list them (liaison_action.bpmn's lanes).
+ACTION_BODIES = ("inspection", "si_audit", "arbitration", "leadership")
+#: The roles whose members take part in a bureau's meeting (and may convene it, :func:`may_convene`).
+PARTICIPANT_ROLES = ("leadership", "division_head", "liaison_officer")
+MINUTES_MIN, MINUTES_MAX = 10, 20000
+
+
+def visible_meetings(session: Session, principal: Principal, limit: int = 200) -> list[LiaisonMeeting]:
+    """The meetings ``principal`` may see (as :func:`visible_meeting`: their instances, or their bureaus'
+    meetings for those who may convene them), newest first."""
+    return list(session.scalars(select(LiaisonMeeting).join(
+        ProcessInstance, ProcessInstance.id == LiaisonMeeting.instance_id).where(or_(
+            access.instance_visibility(principal),
+            LiaisonMeeting.bureau.in_(convenable_bureaus(session, principal)))).order_by(LiaisonMeeting.created_at.desc(), LiaisonMeeting.id.desc())
+        .limit(limit)))
+
+
+def convenable_bureaus(session: Session, principal: Principal) -> list[str]:
+    """The bureaus whose meetings ``principal`` may convene (and whose agenda they may preview)."""
+    return [code for code in sorted(identity.bureau_names(session)) if may_convene(principal, session, code)]
+
+
+def _members(session: Session, bureau: str, body: str, role: str) -> list[tuple[str, str]]:
+    return [(u, n) for u, n in session.execute(
+        select(User.username, User.display_name).join(Membership, Membership.user_id == User.id)
+        .join(Group, Group.id == Membership.group_id).where(
+            Group.bureau_code == bureau, Group.body_kind == body, Group.role == role, User.is_active.is_(True))
+        .order_by(User.username))]
+
+
+def participants(session: Session, bureau: str) -> list[dict]:
+    """Who takes part in a bureau's meeting: its leadership, the division heads and liaison officers of its
+    bodies (by body, then role), each with username and display name."""
+    bodies = sorted(set(session.scalars(select(Group.body_kind).where(Group.bureau_code == bureau))),
+                    key=lambda b: (ACTION_BODIES.index(b) if b in ACTION_BODIES else 9, b))
+    out = []
+    for body in bodies:
+        for role in PARTICIPANT_ROLES:
+            for username, name in _members(session, bureau, body, role):
+                out.append({"body": body, "role": role, "username": username, "name": name})
+    return out
+
+
+def action_owner_choices(session: Session, bureau: str) -> list[dict]:
+    """Who may own an action item of a bureau's meeting, by body: the members of the group its task goes to
+    (liaison_action.bpmn: the body's division heads; leadership for leadership)."""
+    return [{"body": body, "people": _members(session, bureau, body,
+                                              "leadership" if body == "leadership" else "division_head")}
+            for body in ACTION_BODIES]
+
+
+def _field(field: str, message: str, english: str) -> Invalid:
+    return Invalid(message, f"{field}: {english}", english=english, errors={field: message}, errors_en={field: english})
+
+
+def _editable(session: Session, principal: Principal, meeting_id: int) -> LiaisonMeeting:
+    meeting = visible_meeting(session, principal, meeting_id)
+    if not may_convene(principal, session, meeting.bureau):
+        raise Forbidden("只有本辖区的联络员、科室负责人和局领导可以记录会议", "not a participant of this meeting",
+                        english="Only the liaison officers, division heads and leadership of the bureau may record the meeting")
+    return session.scalar(select(LiaisonMeeting).where(LiaisonMeeting.id == meeting.id).with_for_update())
+
+
+def record_minutes(session: Session, principal: Principal, meeting_id: int, minutes: str) -> LiaisonMeeting:
+    """Write (or rewrite) the minutes (纪要) of a meeting; the first minutes mark it held."""
+    meeting = _editable(session, principal, meeting_id)
+    text = (minutes or "").strip()
+    if not MINUTES_MIN <= len(text) <= MINUTES_MAX:
+        raise _field("minutes", f"会议纪要应为{MINUTES_MIN}至{MINUTES_MAX}个字",
+                     f"The minutes must have {MINUTES_MIN} to {MINUTES_MAX} characters")
+    before = meeting.minutes
+    meeting.minutes = text
+    if meeting.status != "held":
+        meeting.status, meeting.held_at = "held", clock.now()
+    audit.record(session, principal.username, "meeting.minutes_saved", "liaison_meeting", meeting.id,
+                 instance_id=meeting.instance_id, business_key=meeting.number,
+                 before={"minutes": masking.mask_text(before)} if before else None,
+                 after={"minutes": masking.mask_text(text)})
+    return meeting
+
+
+def add_action_item(session: Session, principal: Principal, meeting_id: int, title: str, owner_body: str,
+                    owner: str, due_on: str) -> MeetingActionItem:
+    """An action item (事项) decided at the meeting: a task for ``owner`` of ``owner_body`` due on ``due_on``
+    (a ``liaison_action`` instance, as the minutes task starts them)."""
+    meeting = _editable(session, principal, meeting_id)
+    title = (title or "").strip()
+    if not 2 <= len(title) <= 500:
+        raise _field("title", "事项应为2至500个字", "The item must have 2 to 500 characters")
+    if owner_body not in ACTION_BODIES:
+        raise _field("owner", "请选择责任人", "Choose the person responsible")
+    if not owner or owner not in {u for u, _ in next(c["people"] for c in action_owner_choices(session, meeting.bureau)
+                                                     if c["body"] == owner_body)}:
+        raise _field("owner", "请选择责任人", "Choose the person responsible")
+    try:
+        day = date.fromisoformat(str(due_on or ""))
+    except ValueError:
+        raise _field("due_on", "完成期限应为日期", "The due date must be a date") from None
+    if day < clock.today_local():
+        raise _field("due_on", "完成期限不能早于今天", "The due date cannot be before today")
+    item = _action_item(session, principal, meeting, {"title": title, "owner_body": owner_body, "owner": owner,
+                                                      "due_on": day.isoformat()})
+    audit.record(session, principal.username, "meeting.action_item", "liaison_meeting", meeting.id,
+                 instance_id=meeting.instance_id, business_key=meeting.number,
+                 after={"item": item.id, "title": title, "owner_body": owner_body, "owner": owner,
+                        "due_on": day.isoformat()})
+    return item
+
+
+def carried_items(session: Session, meeting: LiaisonMeeting) -> list[dict]:
+    """The open items of earlier meetings the agenda carried over, with their state now (an item done
+    since shows done; an open one stays on the next meeting's agenda until done)."""
+    ids = [i["id"] for i in (meeting.agenda or {}).get("open_action_items", [])]
+    rows = {r.id: r for r in session.scalars(select(MeetingActionItem).where(MeetingActionItem.id.in_(ids)))} if ids else {}
+    numbers = dict(session.execute(select(LiaisonMeeting.id, LiaisonMeeting.number).where(
+        LiaisonMeeting.id.in_({r.meeting_id for r in rows.values()}))).all()) if rows else {}
+    return [{"id": r.id, "title": r.title, "owner": r.owner, "owner_body": r.owner_body, "due_on": r.due_on.isoformat(),
+             "status": r.status, "result": r.result, "meeting_id": r.meeting_id, "meeting_number": numbers.get(r.meeting_id),
+             "instance_id": r.instance_id} for r in (rows[i] for i in ids if i in rows)]
+
+
+def item_tasks(session: Session, instance_ids: list[int]) -> dict[int, str]:
+    """The task id of each action item's instance (its open task, else its last one), for links."""
+    if not instance_ids:
+        return {}
+    out: dict[int, str] = {}
+    for row in session.scalars(select(TaskRow).where(TaskRow.instance_id.in_(instance_ids)).order_by(TaskRow.id)):
+        if row.instance_id not in out or row.status == "open":
+            out[row.instance_id] = row.id
+    return out
+
+
+def task_context(session: Session, instance_id: int) -> dict | None:
+    """What a task page shows beside the form of a meeting's task or an action item's task, in place of a
+    case (these instances have none): the meeting (number, bureau, minutes) and, for an item, the item."""
+    item = session.scalar(select(MeetingActionItem).where(MeetingActionItem.instance_id == instance_id))
+    meeting = session.get(LiaisonMeeting, item.meeting_id) if item is not None else session.scalar(
+        select(LiaisonMeeting).where(LiaisonMeeting.instance_id == instance_id))
+    if meeting is None:
+        return None
+    return {"meeting": {"id": meeting.id, "number": meeting.number, "bureau": meeting.bureau,
+                        "bureau_name": identity.bureau_names(session).get(meeting.bureau, meeting.bureau), "kind": meeting.kind,
+                        "period": meeting.period, "status": meeting.status, "held_at": meeting.held_at,
+                        "minutes": masking.mask_text(meeting.minutes)},
+            "item": {"title": item.title, "owner": item.owner, "owner_body": item.owner_body,
+                     "due_on": item.due_on.isoformat(), "status": item.status, "result": item.result}
+            if item is not None else None}

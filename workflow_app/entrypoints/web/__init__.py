@@ -34,6 +34,7 @@ from workflow_app.entrypoints.web import (  # the areas and the notifications bl
     inbox,
     intake,
     login,
+    meetings,
     notifications,
     search,
     tasks,
@@ -54,6 +55,7 @@ AREAS = (
     case_actions,
     hearings,
     search,
+    meetings,
 )
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workflow_app.domain.cases.case_file import case_context
+from workflow_app.domain.collaboration import meetings
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import (bp, clock_badge, error_text, flash_response, htmx_redirect,
                                                  htmx_refresh, principal)
@@ -35,7 +36,10 @@ def _task_context(session, p, task_id, values=None, errors=None, panel=False):
     form = inbox.task_form(session, row) if row.form else None
     mine = row.assignee == p.username and row.status == "open"
     needs_claims = uses_pickers(form, ("claim",)) or bool(form and form.get("ui", {}).get("prefill"))
-    case_panel = case_context(session, p, row.instance_id) if panel or needs_claims else None
+    # a meeting's task or an action item's task has a meeting beside its form, not a case
+    meeting = meetings.task_context(session, row.instance_id) if row.process_key in (
+        "liaison_meeting", "liaison_action") else None
+    case_panel = case_context(session, p, row.instance_id) if (panel and meeting is None) or needs_claims else None
     claims = case_panel["claims"] if needs_claims else []
     if values is None:
         values = task_view.draft(session, row, p)
@@ -58,7 +62,8 @@ def _task_context(session, p, task_id, values=None, errors=None, panel=False):
             "colleagues": task_view.colleagues(session, row),
             "clock": clock_badge(clock_view) if clock_view is not None else None,
             "overdue": row.status == "open" and row.due_at is not None and row.due_at < clock.now(),
-            "summary": masking.mask_text(row.summary), "case_panel": case_panel if panel else None}
+            "summary": masking.mask_text(row.summary), "case_panel": case_panel if panel else None,
+            "meeting_panel": meeting}
 
 
 @bp.route("/tasks/<string:task_id>")

@@ -88,6 +88,8 @@ ACTION_LABELS: dict[str, str] = {
     "meeting.minutes": N_("记录会议纪要"),
     "meeting.action_done": N_("会议事项办结"),
     "meeting.schedule": N_("设置会议计划"),
+    "meeting.minutes_saved": N_("编辑会议纪要"),
+    "meeting.action_item": N_("分派会议事项"),
     # the organisation, sign-in, deployments
     "auth.login": N_("登录"),
     "auth.logout": N_("退出登录"),
