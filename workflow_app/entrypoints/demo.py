@@ -64,6 +64,7 @@ DEMO_USERS = [
     ("arb_liaison", "梁联络", "zz-jinshui/arbitration/liaison_officer"),
     ("arb_head", "宋院长", "zz-jinshui/arbitration/division_head"),
     ("leader", "吴局长", "zz-jinshui/leadership/leadership"),
+    ("leader_city", "马局长", "zz/leadership/leadership"),  # 挂牌督办 is decided one level up
     ("legal", "郑法制", "zz-jinshui/legal_review/legal_reviewer"),
     ("police", "孟联络", "zz-jinshui/police/liaison_officer"),
     ("owner", "孙流程", "zz/bureau/process_owner"),
