@@ -168,3 +168,14 @@ def test_my_tokens_for_every_user(app, db):
     assert app.test_client().get("/api/tasks", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     assert client.post("/me/tokens/999999/revoke", data={"csrf_token": token}).status_code == 404
     assert {"token.create", "token.revoke"} <= set(_actions(db, "inspector"))
+
+
+def test_the_administration_pages_in_english(app):
+    client, _ = _login(app, "admin")
+    client.set_cookie("caseflow_lang", "en")
+    for path, text in (("/admin", "Administration"), ("/admin/users", "New user"), ("/admin/calendar", "Public holidays"),
+                       ("/admin/certificates", "Enforcement certificates"), ("/admin/numbering", "Next number"),
+                       ("/me/tokens", "Create a token")):
+        page = client.get(path).text
+        assert text in page, path
+    assert "新建用户" not in client.get("/admin/users").text

@@ -4,7 +4,8 @@
 A user with a membership outside the scope is invisible (404); nobody deactivates themselves or changes
 their own memberships; a membership that would give rights beyond the administrator's own scope is
 refused (:func:`access.require_can_grant`). Every change is audited by the service it calls. The pages of
-``entrypoints/web/admin.py`` call these functions; the API keeps its own copy of the same rules.
+``entrypoints/web/admin.py`` call these functions; ``entrypoints/api/admin.py`` applies the same scope rules
+(:func:`managed_user`, :func:`group_in_scope`, :func:`not_self`).
 """
 from __future__ import annotations
 
@@ -40,16 +41,15 @@ def managed_user(session: Session, p, username: str) -> User:
     return user
 
 
-def _group_in_scope(session: Session, p, key: str) -> Group:
+def group_in_scope(session: Session, p, key: str) -> Group:
     group = session.scalar(select(Group).where(Group.key == key)) if isinstance(key, str) else None
     if group is None or group.bureau_code not in scope(session, p):
         raise Invalid(f"用户组 {key} 不存在或不在您的管理范围内", f"group {key} not found in your scope",
                       errors={"group": "用户组不存在或不在管理范围内"})
-    access.require_can_grant(session, p, key)
     return group
 
 
-def _not_self(p, username: str, what: str) -> None:
+def not_self(p, username: str, what: str) -> None:
     if p.username == username:
         raise Forbidden(f"不能{what}自己的账户", f"administrators cannot {what} their own account",
                         english="Administrators cannot change their own account here")
@@ -88,7 +88,8 @@ def create_user(session: Session, p, username: str, display_name: str, password:
     if not password:
         raise Invalid("请填写初始密码", "initial password required", errors={"password": "请填写初始密码"})
     for key in groups:
-        _group_in_scope(session, p, key)
+        group_in_scope(session, p, key)
+        access.require_can_grant(session, p, key)
     user = identity.create_user(session, (username or "").strip(), (display_name or "").strip(), password,
                                 actor=p.username)
     for key in groups:
@@ -97,7 +98,7 @@ def create_user(session: Session, p, username: str, display_name: str, password:
 
 
 def set_active(session: Session, p, username: str, active: bool) -> User:
-    _not_self(p, username, "停用")
+    not_self(p, username, "停用")
     managed_user(session, p, username)
     return identity.set_active(session, username, active, actor=p.username)
 
@@ -117,17 +118,17 @@ def reset_password(session: Session, p, username: str, password: str | None = No
 
 
 def add_member(session: Session, p, username: str, key: str) -> None:
-    _not_self(p, username, "修改")
+    not_self(p, username, "修改")
     managed_user(session, p, username)
-    _group_in_scope(session, p, key)
+    group_in_scope(session, p, key)
+    access.require_can_grant(session, p, key)
     identity.add_membership(session, username, key, actor=p.username)
 
 
 def remove_member(session: Session, p, username: str, key: str) -> None:
-    _not_self(p, username, "修改")
+    not_self(p, username, "修改")
     managed_user(session, p, username)
-    if session.scalar(select(Group.bureau_code).where(Group.key == key)) not in scope(session, p):
-        raise Invalid(f"用户组 {key} 不存在或不在您的管理范围内", f"group {key} not found in your scope")
+    group_in_scope(session, p, key)
     identity.remove_membership(session, username, key, actor=p.username)
 
 
