@@ -21,8 +21,8 @@ from workflow_app.entrypoints.api.auth import TokenSchema, token_dict
 from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.entrypoints.api.schemas import ProblemSchema
 from workflow_app.platform import clock
-from workflow_app.platform.errors import Forbidden, Invalid, NotFound
-from workflow_app.platform.identity import access, certificates, passwords
+from workflow_app.platform.errors import Forbidden
+from workflow_app.platform.identity import access, administration, certificates, passwords
 from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity import web_login as auth_web
 from workflow_app.platform.persistence.database import in_transaction
@@ -107,22 +107,15 @@ def _scope(s, principal) -> set[str]:
 
 def _managed(s, principal, username) -> User:
     """The user, if every membership they hold lies in the administrator's scope; 404 otherwise."""
-    user = s.scalar(select(User).where(User.username == username)) if isinstance(username, str) else None
-    if user is None or any(k.split("/")[0] not in _scope(s, principal) for k in identity.user_groups(s, user)):
-        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
-    return user
+    return administration.managed_user(s, principal, username)
 
 
 def _group_in_scope(s, principal, key: str) -> None:
-    group = s.scalar(select(Group).where(Group.key == key))
-    if group is None or group.bureau_code not in _scope(s, principal):
-        raise Invalid(f"用户组 {key} 不存在或不在您的管理范围内", f"group {key} not found in your scope",
-                      errors={"group": "用户组不存在或不在管理范围内"})
+    administration.group_in_scope(s, principal, key)
 
 
 def _not_self(principal, username, what: str) -> None:
-    if principal.username == username:
-        raise Forbidden(f"不能{what}自己的账户", f"administrators cannot {what} their own account")
+    administration.not_self(principal, username, what)
 
 
 def _user_dict(s, user: User, detail=False) -> dict:

@@ -26,6 +26,7 @@ from flask_babel import Babel
 
 from workflow_app.entrypoints.api.common import CSRF_EXEMPT
 from workflow_app.entrypoints.web import (  # the areas and the notifications blueprint
+    admin,
     case_actions,
     cases,
     documents,
@@ -56,6 +57,7 @@ AREAS = (
     hearings,
     search,
     meetings,
+    admin,
 )
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.

@@ -105,6 +105,7 @@ ACTION_LABELS: dict[str, str] = {
     "token.create": N_("创建访问令牌"),
     "token.revoke": N_("吊销访问令牌"),
     "certificate.add": N_("登记执法证"),
+    "certificate.revoke": N_("注销执法证"),
     "process.deploy": N_("部署流程"),
     "document.issue": N_("制发文书"),
     "document.serve": N_("送达文书"),

@@ -98,8 +98,9 @@ def current(session: Session, force: bool = False) -> OfficialCalendar:
     return cached[2]
 
 
-def load(session: Session, document: dict | str | bytes, actor: str) -> CalendarYear:
-    """Validate and store one year's document (national, or regional with a ``region`` field)."""
+def _parse(session: Session, document: dict | str | bytes):
+    """The validated document (raw dict and its year data) and the calendar with it added; Chinese
+    :class:`Invalid` for a bad document, :class:`Conflict` for a version not above the stored one."""
     try:
         raw = json.loads(document) if isinstance(document, (str, bytes)) else document
     except (ValueError, UnicodeDecodeError) as exc:
@@ -114,9 +115,15 @@ def load(session: Session, document: dict | str | bytes, actor: str) -> Calendar
                       errors={"document": "；".join(problems)}) from None
     stored = build(session)
     try:
-        stored.with_region_year(data) if "region" in raw else stored.with_year(data)
+        updated = stored.with_region_year(data) if "region" in raw else stored.with_year(data)
     except CalendarVersionError as exc:
         raise Conflict(str(exc), str(exc)) from None
+    return raw, data, stored, updated
+
+
+def load(session: Session, document: dict | str | bytes, actor: str) -> CalendarYear:
+    """Validate and store one year's document (national, or regional with a ``region`` field)."""
+    raw, data, _stored, _updated = _parse(session, document)
     row = CalendarYear(region=raw.get("region", ""), year=data.year, version=data.version, source=data.source,
                        data=json.dumps(data.to_dict(), ensure_ascii=False), loaded_at=clock.now(), loaded_by=actor)
     session.add(row)
@@ -126,6 +133,70 @@ def load(session: Session, document: dict | str | bytes, actor: str) -> Calendar
     current(session, force=True)  # this process computes with the new year at once
     enqueue_recompute(session, f"calendar {row.region or 'national'}:{row.year} v{row.version}")
     return row
+
+
+#: A preview lists at most this many provisional dates (its counts are exact).
+PREVIEW_LIMIT = 200
+
+
+def preview(session: Session, document: dict | str | bytes) -> dict:
+    """What :func:`load` of ``document`` would change, storing nothing: the holidays and adjusted working
+    days added or removed against the data the year has now (none: weekends only), the days whose status
+    changes (working day <-> day off), and the provisional dates whose instances the load queues for
+    recomputation (those crossing the document's year first). Same errors as :func:`load`."""
+    raw, data, stored, updated = _parse(session, document)
+    region = raw.get("region") or None
+    if region:
+        old = stored.region_year_data(region, data.year) if data.year in stored.region_years(region) else None
+    else:
+        old = stored.year_data(data.year) if stored.covers(data.year) else None
+    old_holidays = {h.day: h.name for h in old.holidays} if old else {}
+    new_holidays = {h.day: h.name for h in data.holidays}
+    old_workdays, new_workdays = set(old.adjusted_workdays) if old else set(), set(data.adjusted_workdays)
+    now_off, now_working = [], []
+    day = date(data.year, 1, 1)
+    while day.year == data.year:
+        before, after = stored.is_working_day(day, region), updated.is_working_day(day, region)
+        if before and not after:
+            now_off.append({"date": day, "name": updated.holiday_name(day, region)})
+        elif after and not before:
+            now_working.append({"date": day})
+        day = date.fromordinal(day.toordinal() + 1)
+    dates = provisional_dates(session, stored, data.year, region)
+    return {
+        "year": data.year, "region": region or "", "version": data.version, "source": data.source,
+        "note": getattr(data, "note", None), "replaces_version": old.version if old else None,
+        "holidays_added": [{"date": d, "name": n} for d, n in sorted(new_holidays.items()) if old_holidays.get(d) != n],
+        "holidays_removed": [{"date": d, "name": n} for d, n in sorted(old_holidays.items()) if d not in new_holidays],
+        "workdays_added": sorted(new_workdays - old_workdays), "workdays_removed": sorted(old_workdays - new_workdays),
+        "now_days_off": now_off, "now_working_days": now_working,
+        "provisional": dates[:PREVIEW_LIMIT], "provisional_total": len(dates),
+        "instances_to_recompute": len({d["instance_id"] for d in dates}),
+    }
+
+
+def provisional_dates(session: Session, calendar: OfficialCalendar, year: int, region: str | None = None) -> list[dict]:
+    """Every provisional date a load queues for recomputation (open tasks, pending timers, running clocks),
+    those crossing ``year`` first, each by due time; ``crosses_year`` says which."""
+    today = clock.now().astimezone(CHINA_TZ).date()
+    queries = (
+        ("task", select(TaskRow.instance_id, TaskRow.name, TaskRow.due_at)
+         .where(TaskRow.status == "open", TaskRow.due_provisional.is_(True))),
+        ("timer", select(TimerRow.instance_id, TimerRow.name, TimerRow.due_at).where(TimerRow.due_provisional.is_(True))),
+        ("clock", select(StatutoryClockRow.instance_id, StatutoryClockRow.label, StatutoryClockRow.due_at)
+         .where(StatutoryClockRow.status != "stopped", StatutoryClockRow.due_provisional.is_(True))),
+    )
+    out = []
+    for kind, query in queries:
+        for instance_id, name, due_at in session.execute(query):
+            out.append({"kind": kind, "instance_id": instance_id, "name": name, "due_at": due_at,
+                        "crosses_year": due_at is not None and year in calendar.missing_years(
+                            today, due_at, region=region, any_region=region is None)})
+    keys = dict(session.execute(select(ProcessInstance.id, ProcessInstance.business_key)
+                                .where(ProcessInstance.id.in_({d["instance_id"] for d in out}))).all()) if out else {}
+    for item in out:
+        item["business_key"] = keys.get(item["instance_id"], "")
+    return sorted(out, key=lambda d: (not d["crosses_year"], d["due_at"] is None, d["due_at"] or clock.now()))
 
 
 # ------------------------------------------------------------------------------------------------

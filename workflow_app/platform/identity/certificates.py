@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
 from workflow_app.platform.audit import trail as audit
-from workflow_app.platform.errors import Conflict, Invalid
+from workflow_app.platform.errors import Conflict, Invalid, NotFound
 from workflow_app.platform.identity.directory import get_user
 from workflow_app.platform.persistence.models import Certificate, User
 
@@ -31,6 +31,17 @@ def add_certificate(session: Session, username: str, number: str, issued_on, exp
     session.flush()
     audit.record(session, actor, "certificate.add", "user", username,
                  after={"number": number, "issued_on": issued_on.isoformat(), "expires_on": expires_on.isoformat()})
+    return cert
+
+
+def revoke_certificate(session: Session, certificate_id: int, actor: str = "system") -> Certificate:
+    """Withdraw a certificate (吊销/注销): it no longer counts as valid; the row stays for the record."""
+    cert = session.get(Certificate, certificate_id) if isinstance(certificate_id, int) and 0 < certificate_id < 2**31 else None
+    if cert is None:
+        raise NotFound("执法证不存在", f"certificate {certificate_id} not found")
+    if cert.revoked_at is None:
+        cert.revoked_at = clock.now()
+        audit.record(session, actor, "certificate.revoke", "user", cert.user.username, before={"number": cert.number})
     return cert
 
 

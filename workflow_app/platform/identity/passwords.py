@@ -56,3 +56,13 @@ def check_password_policy(password: str, username: str | None = None) -> None:
         raise Invalid(f"密码不符合要求：{text}", "password does not meet the policy (min 10 characters, letters "
                       "and digits, at least 4 distinct characters, not containing the username, not a common password)",
                       errors={"password": text})
+
+
+def generate_password(username: str | None = None) -> str:
+    """A random password that meets the policy: shown once to the administrator who reset it."""
+    import secrets
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"  # no look-alikes (0/O, 1/l/I)
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(14))
+        if not password_problems(candidate, username):
+            return candidate
