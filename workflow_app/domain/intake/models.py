@@ -23,7 +23,9 @@ from workflow_app.platform.persistence.models.base import Base, UTCDateTime
 
 class Complaint(Base):
     __tablename__ = "complaint"
-    __table_args__ = (Index("ix_complaint_duplicate", "complainant_id_number", "employer_uscc"),)
+    __table_args__ = (Index("ix_complaint_duplicate", "complainant_id_number", "employer_uscc"),
+                      # the dashboard's complaint figures (domain/reports): a period, then district and channel
+                      Index("ix_complaint_received", "received_at", "employer_district", "channel"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(16))  # complaint (投诉) | report (举报)
@@ -100,6 +102,9 @@ class Case(Base):
     """A case at one handling body (案件): its number, its process instance and its flags."""
 
     __tablename__ = "case_file"
+    # the dashboard's case figures (domain/reports): cases opened in a period, per jurisdiction and body
+    __table_args__ = (Index("ix_case_opened", "opened_at", "jurisdiction", "body"),
+                      Index("ix_case_urgent", "urgent", "jurisdiction", "body"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(100), unique=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
