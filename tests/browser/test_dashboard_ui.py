@@ -30,8 +30,12 @@ def test_the_leader_opens_the_dashboard_and_clicks_through_to_the_list(server, n
         expect(card.locator("canvas, .chart-empty:not([hidden])").first).to_be_visible()
     expect(page.locator("#chart-district canvas")).to_be_visible()
     expect(page.locator("#chart-channel canvas")).to_be_visible()
+    expect(page.locator("#chart-channel[data-drawn=true]")).to_have_count(1)
+    expect(page.locator("#chart-district[data-drawn=true]")).to_have_count(1)
     shot(page, "dashboard-01-leader")
     page.locator("#card-overdue").scroll_into_view_if_needed()
+    expect(page.locator("#chart-stage[data-drawn=true]")).to_have_count(1)
+    expect(page.locator("#chart-overdue[data-drawn=true]")).to_have_count(1)
     shot(page, "dashboard-02-lower-charts")
 
     # click the 金水 bar of the district chart where ECharts drew it
@@ -67,6 +71,7 @@ def test_the_dashboard_filters_by_month_and_district(server, new_page):
     page.click("#dashboard-filters button[type=submit]")
     page.wait_for_url(re.compile(r"grain=month"))
     expect(page.locator("#chart-issue canvas")).to_be_visible()
+    expect(page.locator("#chart-channel[data-drawn=true]")).to_have_count(1)
     href = page.locator("#card-channel a.xlsx-link").get_attribute("href")
     assert "from=2026-10-01" in href and "district=zz-jinshui" in href and "grain=month" in href
     shot(page, "dashboard-03-filtered")

@@ -44,12 +44,13 @@
           return;
         }
         var instance = echarts.init(element, null, { renderer: "canvas" });
-        instance.setOption(option(chart));
+        // data-drawn once the (short) entry animation is over: what a print or a screenshot waits for
+        instance.on("finished", function () { element.dataset.drawn = "true"; });
+        instance.setOption(Object.assign({ animationDuration: 400 }, option(chart)));
         instance.on("click", function (params) {
           if (params.data && params.data.link) { window.location.href = params.data.link; }
         });
         window.addEventListener("resize", function () { instance.resize(); });
-        element.dataset.drawn = "true";
       })
       .catch(function () {
         element.hidden = true;
