@@ -5,7 +5,7 @@ and, unless ``--no-docs``, replaces ``docs/benchmarks.md`` with the latest figur
 
     python -m bench                 # the issue's sizes (about 10-15 minutes on 2 cores)
     python -m bench --quick         # small smoke run (< 2 minutes)
-    python -m bench --only c,f      # a subset: a b c d e (f is measured with c)
+    python -m bench --only c,f      # a subset: a b c d e g (f is measured with c; g: the dashboard's figures)
     python -m bench --db postgresql # one database only
     python -m bench --render bench/results/latest.json   # re-render the markdown from a JSON
 """
@@ -31,13 +31,14 @@ PARTS = {
     "c": ("inbox", "inbox_latency"),  # includes f (server memory)
     "d": ("claim_race", "claim_race"),
     "e": ("throughput", "throughput"),
+    "g": ("leadership", "dashboard_figures"),  # PostgreSQL only
 }
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke run in under two minutes")
-    p.add_argument("--only", default="a,b,c,d,e", help="comma-separated parts to run (a,b,c,d,e; f runs with c)")
+    p.add_argument("--only", default="a,b,c,d,e,g", help="comma-separated parts to run (a,b,c,d,e,g; f runs with c)")
     p.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     p.add_argument("--out", type=Path, default=RESULTS, help="results folder (default bench/results)")
     p.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
@@ -91,7 +92,7 @@ def main(argv=None) -> int:
     except Exception as exc:
         report["postgresql_settings"] = {"error": str(exc)}
     import importlib
-    for part in "abcde":
+    for part in "abcdeg":
         if part not in parts:
             continue
         module_name, key = PARTS[part]

@@ -88,6 +88,13 @@ def targets(report: dict) -> list[dict]:
             f"p50 {e['completions']['latency_ms']['p50']} ms, errors {e['completions']['errors'] or 0}, other processes "
             f"used {_get(e, 'completions', 'cpu', 'machine', 'other_processes_cores')} cores; estimate with the machine "
             f"to ourselves {e['completions'].get('capacity_if_machine_idle_per_s')}/s")
+    g = b.get("dashboard_figures")
+    if g and g.get("postgresql"):
+        worst = {key: max(v["p95_ms"] for v in figs.values()) for key, figs in g["postgresql"].items()}
+        top = max(worst.values())
+        add("g", f"dashboard figures p95 on PostgreSQL, {g['complaints']:,} complaints (worst figure per viewer/period)",
+            f"< {g['target_p95_ms']} ms", f"{top} ms", top < g["target_p95_ms"],
+            ", ".join(f"{k} {v} ms" for k, v in worst.items()))
     return out
 
 
@@ -326,6 +333,18 @@ def markdown(report: dict) -> str:
                     L.append(f"{s:5.1f}%  {f}")
                 L.append("\nleaf frames: " + ", ".join(f"{f} {s}%" for f, s in prof["leaf_top"][:6]))
                 L.append("```\n</details>\n")
+    g = b.get("dashboard_figures")
+    if g and g.get("postgresql"):
+        L.append(f"\n## (g) Dashboard figures (PostgreSQL, {g['complaints']:,} complaints, "
+                 f"{g['runs_per_query']} runs per query)\n")
+        L.append(f"Generated in {_get(g, 'generation', 'seconds')} s: " + ", ".join(
+            f"{t} {n:,}" for t, n in (_get(g, 'generation', 'rows') or {}).items()) + ".\n")
+        keys = list(g["postgresql"])
+        L.append("| figure | " + " | ".join(f"{k} p50 / p95 ms" for k in keys) + " |")
+        L.append("|---|" + "---|" * len(keys))
+        for name in g["postgresql"][keys[0]]:
+            L.append(f"| {name} | " + " | ".join(
+                f"{g['postgresql'][k][name]['p50_ms']} / {g['postgresql'][k][name]['p95_ms']}" for k in keys) + " |")
     return "\n".join(L) + "\n"
 
 

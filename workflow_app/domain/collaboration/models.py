@@ -28,6 +28,8 @@ class InterAgencyTransfer(Base):
     __table_args__ = (
         Index("ix_collab_transfer_from", "from_bureau", "from_body", "created_at"),
         Index("ix_collab_transfer_to", "to_bureau", "to_body", "created_at"),
+        # the dashboard's police pipeline and acknowledgement times (domain/reports): a kind in a period
+        Index("ix_collab_transfer_kind_created", "kind", "created_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(100), unique=True)

@@ -25,7 +25,9 @@ class Complaint(Base):
     __tablename__ = "complaint"
     __table_args__ = (Index("ix_complaint_duplicate", "complainant_id_number", "employer_uscc"),
                       # the search's order, newest first (domain/cases/search.py)
-                      Index("ix_complaint_received", "received_at", "id"))
+                      Index("ix_complaint_received", "received_at", "id"),
+                      # the dashboard's complaint figures (domain/reports): a period, then district and channel
+                      Index("ix_complaint_received_figures", "received_at", "employer_district", "channel"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(16))  # complaint (投诉) | report (举报)
@@ -102,7 +104,10 @@ class Case(Base):
     """A case at one handling body (案件): its number, its process instance and its flags."""
 
     __tablename__ = "case_file"
-    __table_args__ = (Index("ix_case_file_opened", "opened_at", "id"),)  # the search's order, newest first
+    __table_args__ = (Index("ix_case_file_opened", "opened_at", "id"),  # the search's order, newest first
+                      # the dashboard's case figures (domain/reports): opened in a period, per jurisdiction and body
+                      Index("ix_case_opened", "opened_at", "jurisdiction", "body"),
+                      Index("ix_case_urgent", "urgent", "jurisdiction", "body"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(100), unique=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)

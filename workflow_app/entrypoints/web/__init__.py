@@ -34,6 +34,7 @@ from workflow_app.entrypoints.web import (  # the areas and the notifications bl
     hearings,
     inbox,
     intake,
+    leadership,
     login,
     meetings,
     notifications,
@@ -58,11 +59,13 @@ AREAS = (
     search,
     meetings,
     admin,
+    leadership,
 )
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.
 VENDOR_FILES: dict[str, tuple[set[str], tuple[str, ...]]] = {
     "htmx.org": ({"dist/htmx.min.js"}, ()),
+    "echarts": ({"dist/echarts.min.js"}, ()),
     "bpmn-js": ({"dist/bpmn-navigated-viewer.production.min.js"}, ("dist/assets/",)),
     "bpmn-auto-layout": ({"dist/index.js"}, ()),
     "bpmn-moddle": ({"dist/index.js"}, ()),
