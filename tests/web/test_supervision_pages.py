@@ -97,3 +97,13 @@ def test_escalations_and_supervised_cases_pages_render(app, late_task, db):
     assert "L00001" in head.get("/team?escalated=1").text
     cases = head.get("/supervised-cases")
     assert cases.status_code == 200 and "没有挂牌督办的案件" in cases.text
+
+
+def test_the_team_pages_speak_english(app, late_task):
+    head, _ = _login(app, "head")
+    head.set_cookie("caseflow_lang", "en")
+    page = head.get("/team?overdue=1")
+    assert page.status_code == 200 and "Team work" in page.text and "Workload per person" in page.text
+    assert "Reassign a task" in head.get(f"/team/tasks/{late_task.id}/reassign").text
+    assert "Escalated tasks" in head.get("/team/escalations").text
+    assert "Cases under supervised handling" in head.get("/supervised-cases").text
