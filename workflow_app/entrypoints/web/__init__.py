@@ -39,6 +39,7 @@ from workflow_app.entrypoints.web import (  # the areas and the notifications bl
     meetings,
     notifications,
     search,
+    supervision,
     tasks,
 )
 from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp
@@ -60,6 +61,7 @@ AREAS = (
     meetings,
     admin,
     leadership,
+    supervision,
 )
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.

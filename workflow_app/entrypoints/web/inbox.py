@@ -96,7 +96,8 @@ def _inbox_data(session, p, params: dict, page: int) -> dict:
     items = [{"row": r, "summary": masking.mask_text(r.summary),
               "clock": clock_badge(clocks[r.instance_id]) if r.instance_id in clocks else None,
               "urgent": r.priority >= URGENT_PRIORITY or r.instance_id in urgent_cases,
-              "overdue": r.status == "open" and r.due_at is not None and r.due_at < now,
+              # the same rule as the overdue filter: late by the task's due date or by the case's clock
+              "overdue": inbox.is_overdue(r, now, clocks.get(r.instance_id)),
               "can_claim": r.status == "open" and r.assignee is None and access.can_claim(p, r)}
              for r in rows]
     pages = max(1, (total + per_page - 1) // per_page)

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
@@ -20,7 +20,7 @@ from workflow_app.platform.forms import validation as forms
 from workflow_app.platform.identity import access
 from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity.directory import Principal
-from workflow_app.platform.persistence.models import ProcessVersion, TaskComment, TaskRow, User
+from workflow_app.platform.persistence.models import ProcessVersion, StatutoryClockRow, TaskComment, TaskRow, User
 from workflow_app.platform.processes import registry
 from workflow_app.platform.runtime.instances import _require_open, visible_task
 
@@ -47,6 +47,24 @@ class TaskFilter:
     priority_max: int | None = None
     overdue: bool | None = None
     escalated: bool | None = None
+
+
+def overdue_condition(now: datetime):
+    """SQL: tasks that are late — past their own due date, or their case's running statutory clock is past
+    its due instant. An inbox row shows 已超期 for either (the task's badge, the 法定时限 column), so the
+    overdue filter selects both: a task without a due date of its own (立案调查, 处理决定审批) is late when
+    its case's clock is."""
+    clock_late = exists().where(StatutoryClockRow.instance_id == TaskRow.instance_id,
+                                StatutoryClockRow.status == "running", StatutoryClockRow.due_at.is_not(None),
+                                StatutoryClockRow.due_at < now)
+    return or_(and_(TaskRow.due_at.is_not(None), TaskRow.due_at < now), clock_late)
+
+
+def is_overdue(row: TaskRow, now: datetime, clock_view: dict | None = None) -> bool:
+    """The row-level twin of :func:`overdue_condition`, given the view of the case's nearest running clock."""
+    if row.status != "open":
+        return False
+    return (row.due_at is not None and row.due_at < now) or bool(clock_view and clock_view.get("overdue"))
 
 
 def list_tasks(session: Session, principal: Principal, f: TaskFilter, sort: str = "-priority,due_at",
@@ -82,7 +100,7 @@ def list_tasks(session: Session, principal: Principal, f: TaskFilter, sort: str 
     if f.priority_max is not None:
         conditions.append(TaskRow.priority <= f.priority_max)
     if f.overdue:
-        conditions.append(and_(TaskRow.due_at.is_not(None), TaskRow.due_at < clock.now()))
+        conditions.append(overdue_condition(clock.now()))
     if f.escalated is not None:
         conditions.append(TaskRow.escalated_at.is_not(None) if f.escalated else TaskRow.escalated_at.is_(None))
 
@@ -186,8 +204,9 @@ def unclaim(session: Session, principal: Principal, task_id: str) -> TaskRow:
 
 
 def assign(session: Session, principal: Principal, task_id: str, username: str | None,
-           expected_version: int | None = None) -> TaskRow:
-    """Supervisors assign or reassign (``username`` None returns the task to the group)."""
+           expected_version: int | None = None, reason: str | None = None) -> TaskRow:
+    """Supervisors assign or reassign (``username`` None returns the task to the group); the ``reason`` of a
+    reassignment is the audit event's detail."""
     row = visible_task(session, principal, task_id)
     _require_open(row)
     if not access.supervises(principal, row):
@@ -209,7 +228,7 @@ def assign(session: Session, principal: Principal, task_id: str, username: str |
     if not _cas(session, row, {}, values):
         raise Conflict("任务状态已变化，请刷新后重试", "task changed concurrently",
                        english="The task has changed; reload the page and try again")
-    _audit(session, principal, "task.assign", row, before)
+    _audit(session, principal, "task.assign", row, before, detail=reason)
     return row
 
 
