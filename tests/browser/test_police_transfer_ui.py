@@ -99,3 +99,12 @@ def test_a_police_transfer_from_the_case_to_the_police_filing_decision(server, n
     expect(row.locator(".step")).to_contain_text("移交涉案物品")
     expect(row.locator(".side")).to_contain_text("人社（劳动保障监察）")
     shot(officer, "police-06-tracker-next-step")
+
+    # The inspection liaison officer finds it in the 移送台账 (filtered to police transfers) and on the desk's nav.
+    liaison.click("header.top nav >> text=台账")
+    liaison.wait_for_url(re.compile(r"/ledgers/zz-jinshui/inspection"))
+    liaison.select_option("select[name=kind]", "police")
+    liaison.click("#ledger-filters button[type=submit]")
+    expect(liaison.locator(f"#ledger tr[data-number='{number}']")).to_contain_text("公安已立案")
+    expect(liaison.locator("#export")).to_have_attribute("href", re.compile(r"export\.xlsx\?.*kind=police"))
+    shot(liaison, "police-07-ledger")
