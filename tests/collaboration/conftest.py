@@ -16,8 +16,6 @@ from workflow_app.entrypoints.worker import Worker
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=clock.CHINA_TZ)
 
 EXTRA_USERS = [
-    ("arb_liaison", "zz-jinshui/arbitration/liaison_officer"),
-    ("arb_head", "zz-jinshui/arbitration/division_head"),
     ("audit_liaison", "zz-jinshui/si_audit/liaison_officer"),
     ("audit_head", "zz-jinshui/si_audit/division_head"),
     ("erqi_arb_liaison", "zz-erqi/arbitration/liaison_officer"),

@@ -582,7 +582,7 @@ FORMS = {
         {"opinion": text("书面意见", 2, 8000), "proposed_body": {**BODY_ENUM, "title": "建议办理机构"}},
         ["opinion", "proposed_body"], widgets={"opinion": "textarea"}),
     "collab_hearing_schedule.json": form(
-        {"scheduled_at": {"type": "string", "format": "date", "title": "会商日期"}, "place": text("地点", 2, 200),
+        {"scheduled_at": {"type": "string", "format": "date-time", "title": "会商时间"}, "place": text("地点", 2, 200),
          "participants": {"type": "array", "title": "参加人员", "minItems": 3, "maxItems": 50,
                           "items": {"type": "object", "properties": {"name": text("姓名", 1, 100), "body": {
                               "type": "string", "maxLength": 32, "minLength": 1}}, "required": ["name", "body"],

@@ -54,10 +54,10 @@ def test_joint_hearing_from_the_triage_room_keeps_every_opinion_and_splits_the_c
     task = find_task(room, h["number"], SCHEDULE)
     ok(room.post(f"/api/tasks/{task['id']}/claim"))
     bad = room.post(f"/api/tasks/{task['id']}/complete", json={"data": {
-        "scheduled_at": "2026-11-24", "place": "市局三楼会议室", "participants": PARTICIPANTS[1:]}})
+        "scheduled_at": "2026-11-24T14:30:00+08:00", "place": "市局三楼会议室", "participants": PARTICIPANTS[1:]}})
     assert bad.status_code == 422 and "劳动保障监察" in bad.json["message"]
     ok(room.post(f"/api/tasks/{task['id']}/complete", json={"data": {
-        "scheduled_at": "2026-11-24", "place": "市局三楼会议室", "participants": PARTICIPANTS}}))
+        "scheduled_at": "2026-11-24T14:30:00+08:00", "place": "市局三楼会议室", "participants": PARTICIPANTS}}))
     work(room, h["number"], MINUTES, {"minutes_text": "三方一致认为：欠薪与社保由监察办理，解除争议由仲裁办理。",
                                        "attendees": ["张监察", "刘稽核", "陈仲裁", "李分理"]})
     task = find_task(room, h["number"], CONCLUDE)
@@ -89,7 +89,7 @@ def test_joint_hearing_requested_from_a_case_splits_the_case(frozen, users, db):
     for user, body in (("inspector", "inspection"), ("auditor", "si_audit"), ("arbitrator", "arbitration")):
         work(as_user(user), h["number"], OPINION, {"opinion": f"{body}意见", "proposed_body": "si_audit"})
     room = as_user("triage")
-    work(room, h["number"], SCHEDULE, {"scheduled_at": "2026-11-24", "place": "会议室", "participants": PARTICIPANTS})
+    work(room, h["number"], SCHEDULE, {"scheduled_at": "2026-11-24T14:30:00+08:00", "place": "会议室", "participants": PARTICIPANTS})
     work(room, h["number"], MINUTES, {"minutes_text": "社保欠缴部分由稽核办理，欠薪由监察办理。", "attendees": ["张监察"]})
     work(room, h["number"], CONCLUDE, {"routes": [{"code": "wage_arrears", "body": "inspection"},
                                                   {"code": "si_contribution_arrears", "body": "si_audit"}],

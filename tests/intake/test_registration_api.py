@@ -251,7 +251,7 @@ def test_triage_room_joint_hearing_gives_the_bodies_their_opinion_tasks_and_its_
     for user, body in (("inspector", "inspection"), ("auditor", "inspection"), ("arbitrator", "arbitration")):
         t = next(t for t in inbox(erqi[user], scope="group") if t["business_key"] == number)
         assert work(erqi[user], t["id"], {"opinion": "建议分送", "proposed_body": body}).status_code == 200
-    steps = [("安排联合会商", {"scheduled_at": "2026-11-24", "place": "市局会议室",
+    steps = [("安排联合会商", {"scheduled_at": "2026-11-24T14:30:00+08:00", "place": "市局会议室",
                               "participants": [{"name": "甲", "body": "inspection"}, {"name": "乙", "body": "si_audit"},
                                                {"name": "丙", "body": "arbitration"}]}),
              ("会商纪要", {"minutes_text": "欠薪和社保由监察办理，解除争议由仲裁办理。", "attendees": ["甲", "乙", "丙"]}),

@@ -42,11 +42,9 @@ from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity.directory import Principal
 from workflow_app.platform.persistence.database import in_transaction
 
-#: Officers the demo organisation lacks: liaison officers and division heads of the other bodies, people of
-#: other districts, a city leader (supervised handling is decided one level up).
+#: Officers the demo organisation lacks: a second audit liaison officer, people of other districts, a city
+#: leader (supervised handling is decided one level up).
 COLLEAGUES = [
-    ("arb_liaison", "zz-jinshui/arbitration/liaison_officer"),
-    ("arb_head", "zz-jinshui/arbitration/division_head"),
     ("audit_liaison", "zz-jinshui/si_audit/liaison_officer"),
     ("erqi_inspector", "zz-erqi/inspection/inspector"),
     ("erqi_arbitrator", "zz-erqi/arbitration/arbitrator"),

@@ -88,7 +88,7 @@ def test_the_schedule_must_include_all_three_bodies(db, who, case):
     opinions_given(db, hearing)
     row = support.claim(db, "triage", support.task(db, hearing.number, username="triage").id)
     with pytest.raises(Invalid) as raised:
-        support.complete(db, "triage", row.id, {"scheduled_at": "2026-11-24", "place": "会议室",
+        support.complete(db, "triage", row.id, {"scheduled_at": "2026-11-24T14:30:00+08:00", "place": "会议室",
                                                 "participants": PARTICIPANTS[1:]})
     assert "劳动保障监察" in raised.value.message
 
@@ -96,7 +96,7 @@ def test_the_schedule_must_include_all_three_bodies(db, who, case):
 def test_the_conclusion_splits_the_claims_another_body_should_handle_into_a_new_case(db, who, case):
     hearing = ask(db, who, case_id=case["id"], reason="社保部分是否由稽核办理存疑")
     opinions_given(db, hearing)
-    support.work(db, "triage", hearing.number, SCHEDULE, {"scheduled_at": "2026-11-24", "place": "会议室",
+    support.work(db, "triage", hearing.number, SCHEDULE, {"scheduled_at": "2026-11-24T14:30:00+08:00", "place": "会议室",
                                                            "participants": PARTICIPANTS})
     support.work(db, "triage", hearing.number, MINUTES, {"minutes_text": "社保欠缴部分由稽核办理，欠薪由监察办理。",
                                                           "attendees": ["张监察"]})

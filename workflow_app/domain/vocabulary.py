@@ -33,6 +33,10 @@ COMPLAINT_STATUS_LABELS: dict[str, str] = {
     "joint_hearing_requested": N_("已提请联合会商"), "duplicate": N_("重复登记（已关联在办案件）"),
 }
 
+#: Where a joint hearing (联合会商) stands (``joint_hearing.status``, docs/collaboration.md §4).
+HEARING_STATUS_LABELS: dict[str, str] = {"opinions": N_("征求书面意见"), "scheduled": N_("已安排会商"),
+                                         "minuted": N_("已形成纪要"), "concluded": N_("已结论分送")}
+
 #: Kinds of inter-agency work (docs/collaboration.md).
 TRANSFER_KIND_LABELS: dict[str, str] = {"transfer": N_("案件移送"), "notification": N_("通报"),
                                         "assistance": N_("协助请求"), "police": N_("移送公安")}

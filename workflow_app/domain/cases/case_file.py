@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from workflow_app.domain.collaboration import hearing_views
 from workflow_app.domain.collaboration.models import InterAgencyTransfer
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.domain.intake.models import Case, Complaint
@@ -145,6 +146,23 @@ def _case_worked_on(session: Session, p: Principal, instance_id: int) -> Case | 
     return case
 
 
+def _sees(session: Session, p: Principal, instance_id: int | None) -> bool:
+    try:
+        access.visible_instance(session, p, instance_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _hearing_claims(session: Session, p: Principal, instance_id: int):
+    """(registration, case or None, claim codes) of the joint hearing whose process ``instance_id`` is."""
+    hearing = hearing_views.hearing_of_instance(session, instance_id)
+    if hearing is None or hearing.complaint_id is None:
+        return None
+    case = session.get(Case, hearing.case_id) if hearing.case_id else None
+    return session.get(Complaint, hearing.complaint_id), case, set(hearing_views.claim_codes(session, hearing))
+
+
 def case_context(session: Session, p: Principal, instance_id: int) -> dict:
     """The case a task belongs to, compactly, for the task page's side panel: the case header, the parties,
     the claims with amounts and routing, earlier decisions and opinions, linked cases and the statutory
@@ -160,7 +178,18 @@ def case_context(session: Session, p: Principal, instance_id: int) -> dict:
             complaint = session.get(Complaint, case.complaint_id)
             complaint_doc = intake_queries.complaint_dict(session, complaint) if complaint is not None else None
             case_doc = intake_queries.case_dict(session, case, detail=True)
+    hearing_codes = _hearing_claims(session, p, instance.id) if case is None and complaint is None else None
+    if hearing_codes is not None:
+        # A joint hearing's own process: its registration and, for a case's hearing, that case; the claims
+        # it decides on are what its forms choose from (the conclusion's claim picker).
+        complaint, case, codes = hearing_codes
+        complaint_doc = intake_queries.complaint_dict(session, complaint) if complaint is not None else None
+        case_doc = intake_queries.case_dict(session, case, detail=True) if case is not None else None
+        if case is not None and _sees(session, p, case.instance_id):
+            case_instance_id = case.instance_id
     claims = case_doc["claims"] if case_doc else (complaint_doc["claims"] if complaint_doc else [])
+    if hearing_codes is not None and complaint_doc is not None:
+        claims = [c for c in complaint_doc["claims"] if c.get("code") in hearing_codes[2]]
     return {"instance_id": case_instance_id, "number": case_doc["number"] if case_doc else instance.business_key,
             "process_key": instance.process_key,
             "body_label": case_doc["body_label"] if case_doc else None,

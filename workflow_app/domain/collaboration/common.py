@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from workflow_app.platform.numbering import numbers as numbering
 from workflow_app.platform import clock
-from workflow_app.platform.errors import Forbidden, Invalid
+from workflow_app.platform.errors import Conflict, Forbidden, Invalid
 from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity.directory import Principal
 from workflow_app.platform.organisation import BODY_LABELS
-from workflow_app.platform.persistence.models import Bureau
+from workflow_app.platform.persistence.models import Bureau, ProcessInstance
 
 #: Numbering kinds (platform numbering service: pattern per bureau, counter per bureau and year).
 NUMBER_KINDS = {
@@ -38,6 +38,14 @@ def member_of(p: Principal, bureau: str, body: str) -> bool:
 def require_member(p: Principal, bureau: str, body: str, what: str) -> None:
     if not member_of(p, bureau, body):
         raise Forbidden(f"只有{BODY_LABELS.get(body, body)}的工作人员才能{what}", f"not a member of {bureau}/{body}")
+
+
+def require_open_case(session: Session, case, what: str) -> None:
+    """A case whose procedure has ended (办结/终止) takes no new collaboration: a Conflict naming the action."""
+    instance = session.get(ProcessInstance, case.instance_id) if case.instance_id else None
+    if instance is not None and instance.status != "running":
+        raise Conflict(f"本案已办结，不能再{what}", f"case {case.number} is {instance.status}",
+                       english="This case is closed")
 
 
 def bureau_exists(session: Session, code: str) -> bool:

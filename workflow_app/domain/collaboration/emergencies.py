@@ -26,17 +26,16 @@ from workflow_app.platform.errors import Conflict, Forbidden, NotFound
 from workflow_app.platform.identity.directory import Principal
 from workflow_app.domain.collaboration import common, meetings, transfers
 from workflow_app.domain.collaboration.common import invalid
+from workflow_app.platform.organisation import N_
 
-EMERGENCY_KINDS = {"media_exposure": "媒体曝光", "mass_incident": "群体性事件", "serious_impact": "严重社会影响"}
+#: The kinds of emergency with their labels (marked for translation: the case page's form shows them).
+EMERGENCY_KINDS = {"media_exposure": N_("媒体曝光"), "mass_incident": N_("群体性事件"), "serious_impact": N_("严重社会影响")}
 URGENT_PRIORITY, FAST_TRACK_PRIORITY = 80, 90
 
 
 def declare(session: Session, principal: Principal, case_id: int, data: dict) -> dict:
     case = visible_case(session, principal, case_id)
-    city = common.parent_of(session, case.jurisdiction)
-    if not (common.member_of(principal, case.jurisdiction, case.body)
-            or {case.jurisdiction, city} & principal.bureaus_with_role("leadership")):
-        raise Forbidden("只有办理机构或局领导可以认定应急突发案件", "not the handling body or leadership")
+    check_may_declare(session, principal, case)
     kind = data.get("kind")
     if kind not in EMERGENCY_KINDS:
         raise invalid("kind", "类型应为 media_exposure、mass_incident 或 serious_impact")
@@ -69,13 +68,43 @@ def declare(session: Session, principal: Principal, case_id: int, data: dict) ->
     return result
 
 
+def check_may_declare(session: Session, principal: Principal, case: Case) -> None:
+    """Who may declare an emergency on a case: its handling body or the leadership of its bureau or city
+    (Forbidden), while the case is open (Conflict). Shared with the case page's actions."""
+    city = common.parent_of(session, case.jurisdiction)
+    if not (common.member_of(principal, case.jurisdiction, case.body)
+            or {case.jurisdiction, city} & principal.bureaus_with_role("leadership")):
+        raise Forbidden("只有办理机构或局领导可以认定应急突发案件", "not the handling body or leadership",
+                        english="Only the handling body or the bureau's leadership may declare an emergency")
+    common.require_open_case(session, case, "认定应急突发案件")
+
+
+def supervising_bureau(session: Session, case: Case) -> str:
+    """The level that supervises a case: the city above a district (a city's own case: the city)."""
+    return common.parent_of(session, case.jurisdiction) or case.jurisdiction
+
+
+def check_may_supervise(session: Session, principal: Principal, case: Case) -> None:
+    """Supervised handling (挂牌督办) is decided by the higher level's leadership (Forbidden), for an open case
+    not already supervised (Conflict). Shared with the case page's actions."""
+    if supervising_bureau(session, case) not in principal.bureaus_with_role("leadership"):
+        raise Forbidden("挂牌督办由上级局领导决定", "supervised handling is decided by the higher level's leadership",
+                        english="Supervised handling is decided by the leadership of the level above")
+    common.require_open_case(session, case, "挂牌督办")
+    if open_supervision(session, case) is not None:
+        raise Conflict("本案已在挂牌督办中", "already supervised", english="This case is already under supervised handling")
+
+
+def open_supervision(session: Session, case: Case) -> SupervisedCase | None:
+    """The case's supervised handling still open, if any."""
+    return session.scalar(select(SupervisedCase).where(SupervisedCase.case_id == case.id,
+                                                       SupervisedCase.status == "open"))
+
+
 def supervise(session: Session, principal: Principal, case_id: int, data: dict) -> SupervisedCase:
     case = visible_case(session, principal, case_id)
-    city = common.parent_of(session, case.jurisdiction) or case.jurisdiction
-    if city not in principal.bureaus_with_role("leadership"):
-        raise Forbidden("挂牌督办由上级局领导决定", "supervised handling is decided by the higher level's leadership")
-    if session.scalar(select(SupervisedCase.id).where(SupervisedCase.case_id == case.id, SupervisedCase.status == "open")):
-        raise Conflict("本案已在挂牌督办中", "already supervised")
+    check_may_supervise(session, principal, case)
+    city = supervising_bureau(session, case)
     rule = data.get("deadline_rule") or "30WD"
     reason = str(data.get("reason") or "").strip()
     if not 2 <= len(reason) <= 2000:

@@ -49,15 +49,46 @@ def start(session: Session, principal: Principal, data: dict) -> JointHearing:
         complaint = visible_complaint(session, principal, data["complaint_id"])
     else:
         raise invalid("case_id", "请指明案件（case_id）、登记（complaint_id）或会商申请（request_id）")
-    jurisdiction = case.jurisdiction if case else complaint.employer_district
     # Who may ask is decided before the state of the request: a clerk learns nothing from a 409.
-    if not (_is_room(principal) or (case is not None and any(
-            common.member_of(principal, jurisdiction, b) for b in HANDLING_BODIES))):
-        raise Forbidden("只有案件分理室或办理机构可以提请联合会商", "not the triage room or a handling body")
+    check_may_request(principal, complaint, case)
+    if case is not None:
+        common.require_open_case(session, case, "提请联合会商")
     if request is not None and request.status != "requested":
         raise Conflict("该会商申请已在办理", "request already started")
     reason = str(data.get("reason") or (request.reason if request else "") or "").strip()
     return _open(session, principal, complaint, case, request, reason)
+
+
+def may_request(principal: Principal, complaint: Complaint | None, case: Case | None) -> bool:
+    """The triage room (any complaint or case it sees), or a handling body of the case's bureau (its case)."""
+    if _is_room(principal):
+        return True
+    return case is not None and any(common.member_of(principal, case.jurisdiction, b) for b in HANDLING_BODIES)
+
+
+def check_may_request(principal: Principal, complaint: Complaint | None, case: Case | None) -> None:
+    """Who may ask for a joint hearing (Forbidden otherwise). Shared with the case page's actions
+    (``domain/cases/case_actions.py``) and the hearing pages."""
+    if not may_request(principal, complaint, case):
+        raise Forbidden("只有案件分理室或办理机构可以提请联合会商", "not the triage room or a handling body",
+                        english="Only the triage room or a handling body may request a joint hearing")
+
+
+def check_may_request_for_case(session: Session, principal: Principal, case: Case) -> None:
+    """Whether ``principal`` may ask for a joint hearing of ``case`` now (the case page's action): who may ask
+    (Forbidden), then an open case without a hearing running (Conflict)."""
+    check_may_request(principal, None, case)
+    common.require_open_case(session, case, "提请联合会商")
+    check_no_open_hearing(session, case.complaint_id, case)
+
+
+def check_no_open_hearing(session: Session, complaint_id: int, case: Case | None) -> None:
+    """One joint hearing at a time per case (or per complaint without a case): a Conflict while one is open."""
+    same = JointHearing.case_id == case.id if case else JointHearing.case_id.is_(None)
+    if session.scalar(select(JointHearing.id).where(JointHearing.complaint_id == complaint_id, same,
+                                                    JointHearing.status != "concluded")):
+        raise Conflict("该案已有联合会商在办理", "an open joint hearing exists",
+                       english="This case already has a joint hearing in progress")
 
 
 def start_for_request(session: Session, principal: Principal, request: JointHearingRequest) -> JointHearing:
@@ -85,10 +116,7 @@ def _open(session: Session, principal: Principal, complaint: Complaint, case: Ca
         raise invalid("case_id", "没有待会商确定办理机构的诉求")
     if not 2 <= len(reason) <= 2000:
         raise invalid("reason", "会商事由应为2至2000字")
-    same = JointHearing.case_id == case.id if case else JointHearing.case_id.is_(None)
-    if session.scalar(select(JointHearing.id).where(JointHearing.complaint_id == complaint.id, same,
-                                                    JointHearing.status != "concluded")):
-        raise Conflict("该案已有联合会商在办理", "an open joint hearing exists")
+    check_no_open_hearing(session, complaint.id, case)
     number = numbering.allocate(session, "joint_hearing", jurisdiction)
     now = clock.now()
     hearing = JointHearing(number=number, complaint_id=complaint.id, case_id=case.id if case else None,

@@ -35,13 +35,7 @@ FILING_STATUS = {"filed": "filed", "not_filed": "not_filed", "no_decision": "no_
 
 def start(session: Session, principal: Principal, case_id: int, data: dict) -> InterAgencyTransfer:
     case = visible_case(session, principal, case_id)
-    if case.body != "inspection":
-        raise invalid("case", "只有劳动保障监察案件可以移送公安机关")
-    common.require_member(principal, case.jurisdiction, "inspection", "发起移送公安")
-    if session.scalar(select(InterAgencyTransfer.id).where(
-            InterAgencyTransfer.case_id == case.id, InterAgencyTransfer.kind == "police",
-            InterAgencyTransfer.status.not_in(("not_eligible", "refused", "returned_to_admin")))):
-        raise Conflict("本案已有移送公安程序在办理中", "an open police transfer of this case exists")
+    check_may_start(session, principal, case)
     facts = _facts(data)
     number = numbering.allocate(session, "police_transfer", case.jurisdiction)
     now = clock.now()
@@ -62,6 +56,26 @@ def start(session: Session, principal: Principal, case_id: int, data: dict) -> I
     if row.status == "requested":
         row.status = "reporting"
     return row
+
+
+def applies_to(case: Case) -> bool:
+    """Police transfers are for inspection cases only (the offence is found by labour inspection)."""
+    return case.body == "inspection"
+
+
+def check_may_start(session: Session, principal: Principal, case: Case) -> None:
+    """Whether ``principal`` may start a police transfer of ``case`` now: an inspection case (Invalid), its
+    inspection body (Forbidden), open, and no police transfer of it still running (Conflict). Shared with the
+    case page's actions (``domain/cases/case_actions.py``)."""
+    if not applies_to(case):
+        raise invalid("case", "只有劳动保障监察案件可以移送公安机关")
+    common.require_member(principal, case.jurisdiction, "inspection", "发起移送公安")
+    common.require_open_case(session, case, "移送公安")
+    if session.scalar(select(InterAgencyTransfer.id).where(
+            InterAgencyTransfer.case_id == case.id, InterAgencyTransfer.kind == "police",
+            InterAgencyTransfer.status.not_in(("not_eligible", "refused", "returned_to_admin")))):
+        raise Conflict("本案已有移送公安程序在办理中", "an open police transfer of this case exists",
+                       english="This case already has a police transfer in progress")
 
 
 def _facts(data: dict) -> dict:

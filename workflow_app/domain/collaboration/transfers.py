@@ -45,8 +45,7 @@ def create_transfer(session: Session, principal: Principal, case_id: int, data: 
     kind = data.get("kind") or "transfer"
     if kind not in ("transfer", "notification", "assistance"):
         raise invalid("kind", "类型应为 transfer（移送）、notification（通报）或 assistance（协助请求）")
-    if check_member:
-        common.require_member(principal, case.jurisdiction, case.body, "从本案发起移送、通报或协助请求")
+    check_may_start(session, principal, case, kind, check_member)
     to_body = data.get("to_body")
     if to_body not in HANDLING_BODIES:
         raise invalid("to_body", "接收机构应为 inspection、si_audit 或 arbitration")
@@ -63,10 +62,6 @@ def create_transfer(session: Session, principal: Principal, case_id: int, data: 
             raise invalid("to_body", "协助送达文书应请求劳动保障监察机构")
     else:
         assist_type = None
-    if kind == "transfer" and session.scalar(select(InterAgencyTransfer.id).where(
-            InterAgencyTransfer.case_id == case.id, InterAgencyTransfer.kind == "transfer",
-            InterAgencyTransfer.status.in_(OPEN_STATUSES))):
-        raise Conflict("本案已有一件移送在办理中", "an open transfer of this case exists")
     reason = str(data.get("reason") or "").strip()
     if not 2 <= len(reason) <= 2000:
         raise invalid("reason", "移送理由应为2至2000字")
@@ -104,6 +99,32 @@ def create_transfer(session: Session, principal: Principal, case_id: int, data: 
                                                   "to_body": to_body, "materials": row.materials,
                                                   **({"attachments": attachment_ids} if attachment_ids else {})})
     return row
+
+
+def check_may_start(session: Session, principal: Principal, case: Case, kind: str, check_member: bool = True) -> None:
+    """Whether a request of ``kind`` may start from ``case`` now: the case's handling body (Forbidden), an
+    open case, and for a transfer no other transfer of it running (Conflict). The one rule for the service
+    and the case page's actions (``domain/cases/case_actions.py``)."""
+    if check_member:
+        check_may_request(principal, case)
+    common.require_open_case(session, case, "发起" + TRANSFER_KIND_LABELS[kind])
+    if kind == "transfer":
+        check_no_open_transfer(session, case)
+
+
+def check_may_request(principal: Principal, case: Case) -> None:
+    """Who may start a transfer, notification or assistance request from a case: its handling body (Forbidden
+    otherwise). Shared with the case page's actions (``domain/cases/case_actions.py``)."""
+    common.require_member(principal, case.jurisdiction, case.body, "从本案发起移送、通报或协助请求")
+
+
+def check_no_open_transfer(session: Session, case: Case) -> None:
+    """One open transfer (kind ``transfer``) per case: a second one is a Conflict while the first runs."""
+    if session.scalar(select(InterAgencyTransfer.id).where(
+            InterAgencyTransfer.case_id == case.id, InterAgencyTransfer.kind == "transfer",
+            InterAgencyTransfer.status.in_(OPEN_STATUSES))):
+        raise Conflict("本案已有一件移送在办理中", "an open transfer of this case exists",
+                       english="This case already has a transfer in progress")
 
 
 def files_instance_of(session: Session, instance_id: int) -> int:

@@ -26,13 +26,14 @@ from flask_babel import Babel
 
 from workflow_app.entrypoints.api.common import CSRF_EXEMPT
 from workflow_app.entrypoints.web import cases, documents, files, inbox, intake, login, notifications, tasks
+from workflow_app.entrypoints.web import case_actions, hearings
 from workflow_app.entrypoints.web import liaison
 from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp
 
 HERE = Path(__file__).resolve().parent
 
 #: The areas whose routes are on the ``web`` blueprint (imported for their routes).
-AREAS = (login, inbox, tasks, cases, intake, files, documents, liaison)
+AREAS = (login, inbox, tasks, cases, intake, files, documents, case_actions, hearings, liaison)
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.
 VENDOR_FILES: dict[str, tuple[set[str], tuple[str, ...]]] = {

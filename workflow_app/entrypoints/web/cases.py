@@ -3,12 +3,13 @@ completed tasks, linked cases and timeline; the diagram's JSON (BPMN plus comple
 ``static/diagram.js``."""
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, url_for
+from flask import jsonify, redirect, render_template, request, url_for
 
+from workflow_app.domain.cases import case_actions
 from workflow_app.domain.cases.case_file import case_file, timeline as case_timeline_of
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.entrypoints.api.common import db
-from workflow_app.entrypoints.web.common import bp, principal
+from workflow_app.entrypoints.web.common import MESSAGES, bp, principal
 from workflow_app.entrypoints.web.form_renderer import uses_pickers
 from workflow_app.entrypoints.web.tasks import decision_view
 from workflow_app.platform.errors import NotFound
@@ -30,9 +31,12 @@ def case_page(instance_id):
             uses_pickers(d["schema_form"], ("user", "group")) for d in decisions) else {}
         choices["claim"] = [(c["code"], c["label"]) for c in claims if c.get("code")]
         ctx["decisions"] = [decision_view(d, choices) for d in decisions]
+        # the action bar and the case's transfers and supervision (web/case_actions.py has the forms)
+        ctx["actions"] = case_actions.actions_for(s, p, instance_id)
+        ctx["collaboration"] = case_actions.collaboration_of(s, instance_id)
         return ctx
     ctx = in_transaction(db(), run)
-    return render_template("web/cases/case.html", **ctx)
+    return render_template("web/cases/case.html", confirmation=MESSAGES.get(request.args.get("msg", "")), **ctx)
 
 
 @bp.route("/cases/<int:instance_id>/timeline")

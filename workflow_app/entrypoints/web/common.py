@@ -30,7 +30,10 @@ LANGUAGES = {"zh_CN": "中文", "en": "English"}
 LANG_COOKIE = "caseflow_lang"
 
 #: Confirmations a redirect asks a page to show (``?msg=``).
-MESSAGES = {"completed": N_("任务已办结"), "registered": N_("已登记"), "logged_out": N_("已退出登录")}
+MESSAGES = {"completed": N_("任务已办结"), "registered": N_("已登记"), "logged_out": N_("已退出登录"),
+            # the case actions (web/case_actions.py)
+            "request_started": N_("已提交，待本机构联络员审核后发出"), "emergency_declared": N_("已认定为应急突发案件"),
+            "supervised": N_("已挂牌督办")}
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
