@@ -128,7 +128,13 @@ def test_a_refusal_says_why_and_changes_nothing(app, as_user, db, case):
 
 def test_a_forbidden_user_gets_a_chinese_message(as_user, case):
     answer = as_user("leader").get(f"/cases/{case['instance_id']}/police-transfer/new")
-    assert answer.status_code == 403 and "只有劳动保障监察机构的工作人员才能发起移送公安" in answer.text
+    assert answer.status_code == 403 and "只有劳动保障监察的工作人员才能发起移送公安" in answer.text
     assert as_user("arbitrator").get(f"/cases/{case['instance_id']}/police-transfer/new").status_code == 404
     assert as_user("admin").get("/liaison").status_code == 403
     assert as_user("clerk").get("/police-transfers").status_code in (200, 403)
+
+
+def test_a_case_with_a_running_police_transfer_cannot_start_another(as_user, db, case):
+    in_transaction(db, lambda s: police.start(s, identity.principal_by_username(s, "inspector"), case["id"], FACTS))
+    answer = as_user("inspector").get(f"/cases/{case['instance_id']}/police-transfer/new")
+    assert answer.status_code == 409 and "本案已有移送公安程序在办理中" in answer.text

@@ -16,8 +16,7 @@ from lxml import etree
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from workflow_app.domain.collaboration import ledgers
-from workflow_app.domain.collaboration.common import invalid
+from workflow_app.domain.collaboration import ledgers, police
 from workflow_app.domain.collaboration.models import InterAgencyTransfer as T
 from workflow_app.domain.intake.models import Case
 from workflow_app.domain.intake.queries import case_of_instance
@@ -232,10 +231,7 @@ def police_case(session: Session, p: Principal, instance_id: int) -> Case:
     if case is None:
         raise NotFound("案件不存在或无权查看", f"no case of instance {instance_id}",
                        english="The case does not exist or you may not see it")
-    if case.body != "inspection":
-        raise invalid("case", "只有劳动保障监察案件可以移送公安机关")
-    if (case.jurisdiction, "inspection") not in p.bodies():
-        raise Forbidden("只有劳动保障监察机构的工作人员才能发起移送公安", "not a member of the inspection body")
+    police.check_may_start(session, p, case)  # the rule the case page's action bar shows too
     return case
 
 
