@@ -162,3 +162,9 @@ def on_event(session: Session, row: InterAgencyTransfer, instance: ProcessInstan
     else:
         raise ProcessFailed(f"未知的移送公安事件 {event}", f"unknown police transfer event {event!r}")
     row.details = details
+
+
+def checked_facts(data: dict) -> dict:
+    """The facts of a police transfer as :func:`start` accepts them (Invalid, field by field, otherwise):
+    for the page that shows the eligibility check before starting."""
+    return _facts(data)

@@ -35,6 +35,7 @@ from workflow_app.entrypoints.web import (  # the areas and the notifications bl
     inbox,
     intake,
     leadership,
+    liaison,
     login,
     meetings,
     notifications,
@@ -62,6 +63,7 @@ AREAS = (
     admin,
     leadership,
     supervision,
+    liaison,
 )
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.
