@@ -213,7 +213,7 @@ def _stage(rows, p, district, names):
         if label not in stages:
             stages.append(label)
         counts[(r["body"], label)] = counts.get((r["body"], label), 0) + r["count"]
-        status_of[label] = "running" if r["status"] == "running" else "completed"
+        status_of[label] = "open" if r["status"] == "running" else "closed"
     series = [{"name": stage, "stack": "cases", "data": [
         _point(counts.get((body, stage), 0), _search(p, district, kind="cases", body=body, status=status_of[stage]))
         for body in bodies]} for stage in stages]
@@ -263,9 +263,9 @@ def _emergencies(rows, p, district, names):
     labels = [_(EMERGENCY_LABELS[r["flag"]]) for r in rows]
     return {"type": "bar", "unit": _("件"), "categories": labels, "legend": True,
             "series": [{"name": _("在办"), "data": [
-                _point(r["open"], _search(p, district, kind="cases", flag=r["flag"], status="running")) for r in rows]},
+                _point(r["open"], _search(p, district, kind="cases", flag=r["flag"], status="open")) for r in rows]},
                        {"name": _("期间办结"), "data": [
-                _point(r["closed"], _search(p, district, kind="cases", flag=r["flag"], status="completed")) for r in rows]}],
+                _point(r["closed"], _search(p, district, kind="cases", flag=r["flag"], status="closed")) for r in rows]}],
             "table": {"headers": [_("类别"), _("在办"), _("期间办结")],
                       "rows": [[l, r["open"], r["closed"]] for r, l in zip(rows, labels)]}}
 
