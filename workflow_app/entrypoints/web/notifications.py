@@ -28,7 +28,7 @@ def _header():
     def run(s):
         out = {"unread_notifications": notifications.unread_count(s, p)}
         if p.is_admin:
-            out["calendar_warning"] = calendar.status(s)["warning"]
+            out["calendar_warning_years"] = calendar.status(s)["warning_years"]
         return out
     try:
         return in_transaction(db(), run)

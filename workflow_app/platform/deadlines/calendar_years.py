@@ -260,7 +260,7 @@ def status(session: Session) -> dict:
                    f"导入后自动重算。请导入国务院办公厅节假日安排通知（caseflow calendar load 或 POST /api/calendar/years）。")
     return {"today": today, "current_year": today.year, "next_year": today.year + 1,
             "covered_until": max(calendar.years) if calendar.years else None, "missing": missing,
-            "warning": warning,
+            "warning_years": due, "warning": warning,
             "warning_detail": (f"national calendar data missing for {', '.join(map(str, due))}; deadlines in "
                                f"those years are provisional (weekends only)") if due else None}
 
