@@ -1,9 +1,8 @@
 """The leader's dashboard in a real browser: from the navigation to the dashboard, every chart drawn (an
 ECharts canvas), a click on a bar goes to the list behind it (the search page with the bar's filters), and a
 chart's 查看列表 link too. The registrations are the precondition, made through the service.
-
-The search page (/search) is helper "search"'s: on a branch without it the click lands on a 404, so the
-test asserts the URL and its parameters, which is the contract between the two pages."""
+The URL's parameters are the contract between the two pages (docs/roles.md "Lists behind figures"); the
+list it opens shows the registrations the bar counted."""
 from __future__ import annotations
 
 import re
@@ -41,10 +40,10 @@ def test_the_leader_opens_the_dashboard_and_clicks_through_to_the_list(server, n
     # click the 金水 bar of the district chart where ECharts drew it
     chart = page.locator("#chart-district")
     chart.scroll_into_view_if_needed()
-    x, y = page.evaluate("""() => {
+    x, y, value_of_bar = page.evaluate("""() => {
         const chart = echarts.getInstanceByDom(document.getElementById('chart-district'));
         const value = chart.getOption().series[0].data[0].value;
-        return chart.convertToPixel({seriesIndex: 0}, [0, value / 2]);
+        return [...chart.convertToPixel({seriesIndex: 0}, [0, value / 2]), value];
     }""")
     box = chart.bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
@@ -53,6 +52,8 @@ def test_the_leader_opens_the_dashboard_and_clicks_through_to_the_list(server, n
     assert url.path == "/search"
     assert parse_qs(url.query) == {"kind": ["complaints"], "district": ["zz-jinshui"], "from": ["2026-08-23"],
                                    "to": ["2026-11-20"]}
+    expect(page.locator("#search-total")).to_contain_text(f"共 {value_of_bar} 条")
+    shot(page, "dashboard-04-list-behind-the-bar")
 
     # the police chart's 查看列表 goes to the police transfer tracker
     page.go_back()

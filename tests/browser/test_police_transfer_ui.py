@@ -1,5 +1,5 @@
 """A police transfer through the pages only (docs/ui.md "Liaison work"): the inspector opens the case, goes
-to /cases/<id>/police-transfer/new, sees the region's thresholds and the eligibility check, starts it and
+from the case page's action bar to /cases/<id>/police-transfer/new, sees the region's thresholds and the eligibility check, starts it and
 records the special team's report on the tracker; the division head approves in the inbox's task page; the
 inspection liaison officer records the handover and the police liaison officer the police receipt and the
 filing decision on the tracker, which then shows the next step. Only the complaint is registered through
@@ -31,7 +31,8 @@ def test_a_police_transfer_from_the_case_to_the_police_filing_decision(server, n
     inspector = new_page()
     login(inspector, server.url, "inspector")
     open_case_of(inspector, server, "移送公安测试")
-    inspector.goto(inspector.url + "/police-transfer/new")
+    inspector.click("a.action-button[data-action=police_transfer]")  # the case page's action bar
+    inspector.wait_for_url(re.compile(r"/police-transfer/new$"))
     expect(inspector.locator("#thresholds")).to_contain_text("10000")
     # First facts that do not qualify: the check says what is missing, and starting is refused.
     inspector.check("input[name=order_served]")
