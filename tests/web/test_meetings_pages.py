@@ -191,3 +191,14 @@ def test_the_demo_seeds_schedules_a_past_meeting_and_the_carried_over_item(app, 
     carried = page.split('id="carried"')[1]
     assert "督促仲裁院签收逾期移送案件" in carried and "未办结" in carried and "周科长" in carried
     assert "会议通报了上季度移送和欠薪案件办理情况" in client.get(f"/liaison-meetings/{past_id}").text
+
+
+def test_a_meeting_task_links_to_the_meeting_page_and_its_process_file_stays_reachable(app, db, meeting):
+    """Inbox rows and the team board link tasks to /cases/<instance>; a meeting is no case: its page opens."""
+    client, _ = _login(app, "liaison")
+    with db.transaction() as s:
+        instance_id = s.get(LiaisonMeeting, meeting).instance_id
+    answer = client.get(f"/cases/{instance_id}")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/liaison-meetings/{meeting}")
+    process = client.get(f"/cases/{instance_id}?view=process")
+    assert process.status_code == 200 and "流程图" in process.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import jsonify, redirect, render_template, request, url_for
 
 from workflow_app.domain.cases import case_actions
+from workflow_app.domain.collaboration import workspaces
 from workflow_app.domain.cases.case_file import case_file, timeline as case_timeline_of
 from workflow_app.domain.intake import queries as intake_queries
 from workflow_app.entrypoints.api.common import db
@@ -19,9 +20,22 @@ from workflow_app.platform.runtime import history
 from workflow_app.platform.tasks import task_view
 
 
+#: The pages of the collaboration instances that are not cases (domain/collaboration/workspaces.py).
+WORKSPACE_PAGES = {"meeting": ("web.meeting_page", "meeting_id"), "hearing": ("web.hearing_page", "hearing_id"),
+                   "police_transfer": ("web.police_transfer_page", "transfer_id")}
+
+
 @bp.route("/cases/<int:instance_id>")
 def case_page(instance_id):
     p = principal()
+    # A meeting, a hearing, a police transfer: their own page (which checks access); ?view=process shows the
+    # instance's file itself (diagram, tasks, timeline), as the hearing page's 会商流程 link asks.
+    workspace = None if request.args.get("view") == "process" else in_transaction(
+        db(), lambda s: workspaces.workspace_of(s, instance_id))
+    if workspace is not None:
+        endpoint, key = WORKSPACE_PAGES[workspace[0]]
+        return redirect(url_for(endpoint, **{key: workspace[1]}))
+
     def run(s):
         ctx = case_file(s, p, instance_id)
         claims = (ctx["case"] or {}).get("claims") or (ctx["complaint"] or {}).get("claims") or []
