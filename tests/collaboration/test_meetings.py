@@ -148,3 +148,21 @@ def test_concurrent_workers_start_each_quarterly_meeting_once(users, db):
             assert nexts == {datetime(2026, 7, 1, 9, 0, tzinfo=clock.CHINA_TZ)}
     finally:
         clock.set_clock(previous)
+
+
+def test_minutes_written_on_the_meeting_page_survive_the_minutes_task(frozen, users, db):
+    """Two writers of one meeting's minutes — the page (meetings.record_minutes) and the leadership's minutes
+    task — never overwrite each other: the task's text is added to what the page recorded."""
+    as_user = users
+    leader = as_user("leader")
+    m = ok(leader.post("/api/liaison-meetings", json={"bureau": "zz-jinshui", "reason": "纪要测试"}), 201)
+    from workflow_app.platform.identity import directory as identity
+    from workflow_app.platform.persistence.database import in_transaction
+    in_transaction(db, lambda s: meetings.record_minutes(s, identity.principal_by_username(s, "liaison"), m["id"],
+                                                         "联络员在会议页面记录的纪要正文。"))
+    work(as_user("liaison"), m["number"], PREPARE, {"agenda_note": "议程"})
+    work(leader, m["number"], MINUTES, {"minutes_text": "局领导在纪要任务中补充的内容。", "decisions": [],
+                                        "action_items": [], "closed_items": []})
+    with db.transaction() as s:
+        text = s.get(LiaisonMeeting, m["id"]).minutes
+    assert text == "联络员在会议页面记录的纪要正文。\n\n局领导在纪要任务中补充的内容。"

@@ -206,7 +206,11 @@ def on_event(session: Session, instance: ProcessInstance, payload: dict, princip
     event = payload.get("event")
     now = clock.now()
     if event == "minutes":
-        meeting.minutes, meeting.decisions = str(payload.get("minutes") or ""), list(payload.get("decisions") or [])
+        # Minutes may already have been written on the meeting page (record_minutes): the task's text is added
+        # to them, never put in their place, so neither writer's words are lost.
+        written, text = (meeting.minutes or "").strip(), str(payload.get("minutes") or "").strip()
+        meeting.minutes = text if not written else written if (not text or text in written) else f"{written}\n\n{text}"
+        meeting.decisions = list(payload.get("decisions") or [])
         meeting.status, meeting.held_at = "held", now
         for item_id in payload.get("closed_items") or []:
             item = session.get(MeetingActionItem, item_id)
