@@ -60,9 +60,22 @@ def colleagues(db):
     """Create the :data:`COLLEAGUES` (one membership each) next to the demo users."""
     def create(s):
         for username, group in COLLEAGUES:
+            if identity.user_exists(s, username):  # made by another fixture of the same test (city_leader)
+                continue
             identity.create_user(s, username, username)
             identity.add_membership(s, username, group)
     in_transaction(db, create)
+
+
+@pytest.fixture
+def city_leader(db):
+    """The city's leadership, alone (supervised handling is decided one level above the district)."""
+    def create(s):
+        if not identity.user_exists(s, "city_leader"):
+            identity.create_user(s, "city_leader", "市局领导")
+            identity.add_membership(s, "city_leader", "zz/leadership/leadership")
+    in_transaction(db, create)
+    return "city_leader"
 
 
 @pytest.fixture

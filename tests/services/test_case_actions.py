@@ -16,15 +16,6 @@ from workflow_app.platform.persistence.models import ProcessInstance
 TRANSFER = {"to_body": "arbitration", "reason": "属于劳动争议，应由仲裁院处理", "materials": ["投诉登记表"]}
 
 
-@pytest.fixture
-def city_leader(db):
-    """A leader of the city (supervised handling is decided one level above the district)."""
-    def create(s):
-        identity.create_user(s, "city_leader", "市局领导")
-        identity.add_membership(s, "city_leader", "zz/leadership/leadership")
-    in_transaction(db, create)
-    return "city_leader"
-
 
 @pytest.fixture
 def inspection_case(db):

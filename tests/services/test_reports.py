@@ -13,8 +13,6 @@ from workflow_app.domain.collaboration import emergencies
 from workflow_app.domain.collaboration.models import InterAgencyTransfer
 from workflow_app.domain.reports import figures
 from workflow_app.platform.errors import Forbidden, Invalid, NotFound
-from workflow_app.platform.identity import directory as identity
-from workflow_app.platform.persistence.database import in_transaction
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -27,14 +25,6 @@ def register(db, n, *claims, district="zz-jinshui", channel="window", received="
                             employer={"uscc": uscc(n), "district": district, "name": f"郑州某{n}号建筑有限公司"},
                             complainant={"id_number": id_number(n)})
 
-
-@pytest.fixture
-def city_leader(db):
-    """The city's leadership (the demo has 金水's only): supervised handling is decided one level up."""
-    def create(s):
-        identity.create_user(s, "city_leader", "市局领导")
-        identity.add_membership(s, "city_leader", "zz/leadership/leadership")
-    in_transaction(db, create)
 
 
 @pytest.fixture

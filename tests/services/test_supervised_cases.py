@@ -9,18 +9,8 @@ from tests.services import support
 from workflow_app.domain.collaboration import emergencies
 from workflow_app.domain.supervision import supervised
 from workflow_app.platform.errors import Forbidden, Invalid, NotFound
-from workflow_app.platform.identity import directory as identity
-from workflow_app.platform.persistence.database import in_transaction
 
 
-
-@pytest.fixture
-def city_leader(db):
-    """The city's leadership (supervised handling is decided one level up; the demo has none)."""
-    def create(s):
-        identity.create_user(s, "city_leader", "市局领导")
-        identity.add_membership(s, "city_leader", "zz/leadership/leadership")
-    in_transaction(db, create)
 
 
 @pytest.fixture

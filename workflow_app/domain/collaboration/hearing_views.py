@@ -178,13 +178,7 @@ def request_subject(session: Session, p: Principal, instance_id: int) -> dict:
     whether ``p`` may ask, an open hearing already under way, and the room's open review (where a hearing of a
     registration is asked for instead)."""
     complaint, case = _subject(session, p, instance_id)
-    if case is not None:
-        claims = list(session.scalars(select(ComplaintClaim).where(ComplaintClaim.case_id == case.id)
-                                      .order_by(ComplaintClaim.position)))
-    else:
-        claims = list(session.scalars(select(ComplaintClaim).where(
-            ComplaintClaim.complaint_id == complaint.id, ComplaintClaim.case_id.is_(None),
-            ComplaintClaim.route == "triage_room").order_by(ComplaintClaim.position)))
+    claims = hearings.claims_to_hear(session, complaint, case)
     same = JointHearing.case_id == case.id if case else JointHearing.case_id.is_(None)
     running = session.scalar(select(JointHearing).where(JointHearing.complaint_id == complaint.id, same,
                                                         JointHearing.status != "concluded"))

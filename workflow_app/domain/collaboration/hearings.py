@@ -102,16 +102,20 @@ def start_for_request(session: Session, principal: Principal, request: JointHear
     return _open(session, principal, complaint, None, request, str(request.reason or "").strip())
 
 
+def claims_to_hear(session: Session, complaint: Complaint, case: Case | None) -> list[ComplaintClaim]:
+    """The claims a hearing decides on: the case's, or (for a registration) those waiting in the triage room."""
+    if case is not None:
+        where = (ComplaintClaim.case_id == case.id,)
+    else:
+        where = (ComplaintClaim.complaint_id == complaint.id, ComplaintClaim.case_id.is_(None),
+                 ComplaintClaim.route == "triage_room")
+    return list(session.scalars(select(ComplaintClaim).where(*where).order_by(ComplaintClaim.position)))
+
+
 def _open(session: Session, principal: Principal, complaint: Complaint, case: Case | None,
           request: JointHearingRequest | None, reason: str) -> JointHearing:
     jurisdiction = case.jurisdiction if case else complaint.employer_district
-    if case is not None:
-        claims = list(session.scalars(select(ComplaintClaim).where(ComplaintClaim.case_id == case.id)
-                                      .order_by(ComplaintClaim.position)))
-    else:
-        claims = list(session.scalars(select(ComplaintClaim).where(
-            ComplaintClaim.complaint_id == complaint.id, ComplaintClaim.case_id.is_(None),
-            ComplaintClaim.route.in_(("triage_room",))).order_by(ComplaintClaim.position)))
+    claims = claims_to_hear(session, complaint, case)
     if not claims:
         raise invalid("case_id", "没有待会商确定办理机构的诉求")
     if not 2 <= len(reason) <= 2000:
