@@ -12,9 +12,6 @@ import re
 from playwright.sync_api import expect
 
 from tests.services import support
-from workflow_app.entrypoints import demo
-from workflow_app.platform.identity import directory as identity
-from workflow_app.platform.persistence.database import in_transaction
 
 from .conftest import login, shot
 from .test_files_ui import open_case_of
@@ -87,12 +84,6 @@ def test_transfer_from_the_case_page_reaches_the_arbitrators_group_inbox(server,
 def test_emergency_and_supervision_from_the_action_bar(server, new_page):
     register_direct(server, employer="郑州某操作栏应急测试有限公司")
 
-    def city_leader(s):
-        if not identity.user_exists(s, "city_leader"):
-            identity.create_user(s, "city_leader", "市局领导", demo.DEMO_PASSWORD)
-            identity.add_membership(s, "city_leader", "zz/leadership/leadership")
-    in_transaction(server.db, city_leader)
-
     inspector = new_page()
     login(inspector, server.url, "inspector")
     open_case_of(inspector, server, "操作栏应急测试")
@@ -107,7 +98,7 @@ def test_emergency_and_supervision_from_the_action_bar(server, new_page):
     expect(inspector.locator("h1 .badge.urgent")).to_contain_text("紧急")
 
     leader = new_page()
-    login(leader, server.url, "city_leader")
+    login(leader, server.url, "leader_city")
     leader.goto(case_url)
     expect(leader.locator("#case-actions a[data-action=transfer]")).to_have_count(0)
     leader.click("#case-actions a[data-action=supervision]")

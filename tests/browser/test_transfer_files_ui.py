@@ -3,8 +3,8 @@ the inspector uploads two files on the case page; the liaison officer ticks one 
 form; the receiving body's liaison officer accepts; the arbitrator finds that file — the same bytes, the same
 hash — on the new case, and not the other one.
 
-Only the request itself is made through the service: starting a transfer from the case page is the case
-actions' work (the every-role issue)."""
+Only the request itself is made through the service: starting a transfer from the case page's action bar
+is test_case_actions_ui's journey."""
 from __future__ import annotations
 
 import re
@@ -15,7 +15,6 @@ from tests import file_samples as samples
 from tests.services import support
 from workflow_app.domain.collaboration import transfers
 from workflow_app.domain.intake import queries as intake_queries
-from workflow_app.entrypoints import demo
 from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.persistence.database import in_transaction
 
@@ -24,13 +23,6 @@ from .test_files_ui import open_case_of, upload
 from .test_web_ui import register_direct
 
 EMPLOYER = "郑州某移送附件测试有限公司"
-
-
-def arbitration_liaison(s):
-    """金水区's arbitration liaison officer (the demo organisation has none)."""
-    if not identity.user_exists(s, "arb_liaison"):
-        identity.create_user(s, "arb_liaison", "仲联络", demo.DEMO_PASSWORD)
-        identity.add_membership(s, "arb_liaison", "zz-jinshui/arbitration/liaison_officer")
 
 
 def open_task(page, server, business_key: str) -> None:
@@ -44,7 +36,6 @@ def open_task(page, server, business_key: str) -> None:
 
 def test_the_file_chosen_in_the_package_reaches_the_receiving_case(server, new_page, tmp_path):
     register_direct(server, employer=EMPLOYER)
-    in_transaction(server.db, arbitration_liaison)
     contract, notes = tmp_path / "劳动合同.pdf", tmp_path / "内部记录.png"
     contract.write_bytes(samples.pdf("Labour contract for the transfer"))
     notes.write_bytes(samples.png(32, 32))
