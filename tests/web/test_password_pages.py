@@ -66,6 +66,8 @@ def _pages(app):
 def test_the_admins_reset_sends_the_user_to_set_a_new_password_from_every_page(app, db):
     secret = _reset_by_admin(app)
     assert _state(db, "inspector2")[0] is True
+    admin, _ = _login(app, "admin")
+    assert "待用户设置新密码" in admin.get("/admin/users/inspector2").text
     client, answer = _sign_in(app, "inspector2", secret)
     home = client.get(answer.headers["Location"])
     assert home.status_code == 302 and home.headers["Location"].startswith("/me/password")
