@@ -1,6 +1,7 @@
 """Administration in a real browser, through the UI only: the administrator loads a calendar year (upload ->
 preview -> load), registers an enforcement certificate, creates a user and resets a password; the new
-user signs in with the one-time password and creates an API token under 我的令牌."""
+user signs in with the one-time password, sets a new one (设置新密码) and creates an API token under 我的令牌;
+an inspector whose password the administrator reset does the same and signs in again with their own."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,6 +13,14 @@ from workflow_app.platform.clock import CHINA_TZ
 
 from .conftest import login, shot
 from .test_web_ui import register_direct
+
+def set_new_password(page, current: str, new: str) -> None:
+    form = page.locator("#change-password")
+    form.locator("input[name=current_password]").fill(current)
+    form.locator("input[name=new_password]").fill(new)
+    form.locator("input[name=repeat_password]").fill(new)
+    page.click("#change-password-button")
+
 
 FIXTURE_2027 = Path(__file__).resolve().parent.parent / "deadlines" / "fixtures" / "TEST_FIXTURE_calendar_2027.json"
 
@@ -91,10 +100,62 @@ def test_admin_loads_a_year_adds_a_certificate_creates_a_user_and_resets_a_passw
     user.fill("input[name=password]", secret)
     user.click("button[type=submit]")
     user.wait_for_url(lambda url: "/login" not in url)
-    expect(user.locator("#nav-admin")).to_have_count(0)
+    # A password the administrator chose is replaced first (设置新密码), then the user's own pages open.
+    expect(user.locator("#change-password h1")).to_have_text("设置新密码")
     user.click("#nav-tokens")
+    expect(user.locator("#change-password h1")).to_have_text("设置新密码")
+    set_new_password(user, secret, "Window-2027-own")  # then on to the page asked for: 我的令牌
+    user.wait_for_url(lambda url: "/me/tokens" in url)
+    expect(user.locator("#nav-admin")).to_have_count(0)
     user.fill("#create-token input[name=name]", "数据对接")
     user.click("#create-token-button")
     expect(user.locator("#token-secret")).to_contain_text("cf_")
     expect(user.locator("table.tokens")).to_contain_text("数据对接")
     shot(user, "86-my-tokens")
+
+
+def test_after_a_reset_the_inspector_sets_a_new_password_before_the_inbox(server, new_page):
+    admin = new_page()
+    login(admin, server.url, "admin")
+    admin.click("#nav-admin")
+    admin.click(".admin-tabs >> text=用户")
+    admin.fill("#admin-users input[name=q]", "inspector2")
+    admin.click("#admin-users form.filters button")
+    admin.click("#admin-users a[href='/admin/users/inspector2']")
+    admin.click("#generate-password")
+    secret = admin.locator("#one-time-password code").inner_text().strip()
+
+    user = new_page()
+    user.goto(f"{server.url}/login")
+    user.fill("input[name=username]", "inspector2")
+    user.fill("input[name=password]", secret)
+    user.click("button[type=submit]")
+    expect(user.locator("#change-password h1")).to_have_text("设置新密码")
+    expect(user.locator("#password-required")).to_contain_text("您的密码由管理员设置")
+    # A mismatch and a weak password are refused in Chinese; the one-time password still works until then.
+    form = user.locator("#change-password")
+    form.locator("input[name=current_password]").fill(secret)
+    form.locator("input[name=new_password]").fill("Inspect-2027-own")
+    form.locator("input[name=repeat_password]").fill("Inspect-2027-0wn")
+    user.click("#change-password-button")
+    expect(user.locator("#error-message")).to_contain_text("两次输入的新密码不一致")
+    set_new_password(user, secret, "short1")
+    expect(user.locator("#error-message")).to_contain_text("密码不符合要求：密码至少10位")
+    shot(user, "87-set-new-password-refused")
+    set_new_password(user, secret, "Inspect-2027-own")
+    user.wait_for_url(lambda url: "/inbox" in url)
+    expect(user.locator("#nav-password")).to_have_text("修改密码")
+    shot(user, "88-inbox-after-new-password")
+
+    # Out and in again with the new password: straight to the inbox.
+    user.click("text=退出")
+    user.wait_for_url(lambda url: "/login" in url)
+    user.fill("input[name=username]", "inspector2")
+    user.fill("input[name=password]", "Inspect-2027-own")
+    user.click("button[type=submit]")
+    user.wait_for_url(lambda url: "/inbox" in url)
+    expect(user.locator("#change-password")).to_have_count(0)
+    # Later changes are the user's own choice, from the user menu: 修改密码, nothing required.
+    user.click("#nav-password")
+    expect(user.locator("#change-password h1")).to_have_text("修改密码")
+    expect(user.locator("#password-required")).to_have_count(0)

@@ -1,4 +1,5 @@
-"""Login, logout and the language switch (docs/ui.md, docs/security.md "Browser sessions").
+"""Login, logout, the language switch and one's own password (docs/ui.md, docs/security.md "Browser sessions",
+"Passwords").
 
 The login form carries its own signed double-submit token (``web_login.check_login_csrf``): before login
 there is no session whose CSRF token it could carry. Cookies are set as the API's login sets them.
@@ -8,10 +9,12 @@ from __future__ import annotations
 from flask import current_app, g, make_response, redirect, render_template, request, url_for
 
 from workflow_app.entrypoints.api.auth import _clear_cookie, _set_cookie, client_ip
-from workflow_app.entrypoints.api.common import db
-from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp, error_text, principal
+from workflow_app.entrypoints.api.common import db, session_cookie_name
+from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp, error_text, is_htmx, principal
 from workflow_app.platform.errors import DomainError
+from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity import web_login as auth_web
+from workflow_app.platform.organisation import N_
 from workflow_app.platform.persistence.database import in_transaction
 
 #: Remembered language: a year.
@@ -63,3 +66,64 @@ def set_language(code):
         response.set_cookie(LANG_COOKIE, code, max_age=LANG_COOKIE_MAX_AGE, path="/", samesite="Lax", httponly=True,
                             secure=current_app.config.get("CASEFLOW_COOKIE_SECURE", True))
     return response
+
+
+# ------------------------------------------------------------------------------------------------
+# 设置新密码 / 修改密码: one's own password
+# ------------------------------------------------------------------------------------------------
+
+#: Blueprints of the browser pages: while a password must be changed, their pages redirect to 设置新密码.
+PAGE_BLUEPRINTS = frozenset({"web", "notify"})
+#: Pages reachable while a password must be changed: the page itself, leaving, the language, assets.
+OPEN_WHILE_CHANGING = frozenset({"web.change_password", "web.login", "web.logout", "web.set_language", "web.static"})
+#: Confirmations of the password page (``?msg=``).
+PASSWORD_MESSAGES = {"changed": N_("密码已修改")}
+
+
+@bp.before_app_request
+def _new_password_first():
+    """A user whose password someone else chose (an administrator's reset, an initial password) sets a new
+    one before any other page. Only browser pages with the session cookie are held back: the API is for
+    programs with a bearer token (docs/security.md "Passwords"), which the user created themselves and
+    cannot answer a form."""
+    if request.blueprint not in PAGE_BLUEPRINTS or request.endpoint in OPEN_WHILE_CHANGING \
+            or request.headers.get("Authorization") or not request.cookies.get(session_cookie_name()):
+        return None
+    try:
+        p = principal()
+    except DomainError:
+        return None  # no valid session, a failed CSRF check: the page answers as it always has
+    if not p.must_change_password or g.get("auth_method") != "session":
+        return None
+    target = url_for("web.change_password", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _password_page(p, error=None, errors=None, status=200):
+    page = render_template("web/login/password.html", required=p.must_change_password, error=error,
+                           errors=errors or {}, next=auth_web.safe_next(request.args.get("next")),
+                           confirmation=PASSWORD_MESSAGES.get(request.args.get("msg", "")))
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+def change_password():
+    p = principal()
+    if request.method == "GET":
+        return _password_page(p)
+    form = {k: request.form.get(k, "")[:200] for k in ("current_password", "new_password", "repeat_password")}
+    sid = g.get("web_session_id")
+    try:
+        in_transaction(db(), lambda s: identity.change_own_password(
+            s, p.username, form["current_password"], form["new_password"], form["repeat_password"], keep_session=sid))
+    except DomainError as error:
+        return _password_page(p, error_text(error), getattr(error, "extra", {}).get("errors"), error.status)
+    if p.must_change_password:  # the required change done: on to where the user was going
+        return redirect(auth_web.safe_next(request.args.get("next")), 303)
+    return redirect(url_for("web.change_password", msg="changed"), 303)

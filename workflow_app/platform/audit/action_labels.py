@@ -100,6 +100,7 @@ ACTION_LABELS: dict[str, str] = {
     "user.activate": N_("启用用户"),
     "user.deactivate": N_("停用用户"),
     "user.password": N_("修改密码"),
+    "user.password_changed": N_("本人设置新密码"),
     "membership.add": N_("加入组"),
     "membership.remove": N_("移出组"),
     "token.create": N_("创建访问令牌"),

@@ -58,7 +58,8 @@ def not_self(p, username: str, what: str) -> None:
 def user_view(session: Session, user: User, detail: bool = False) -> dict:
     out = {"username": user.username, "display_name": user.display_name, "is_active": user.is_active,
            "groups": identity.user_groups(session, user), "locked_until": web_login.lock_state(session, user.username),
-           "created_at": user.created_at, "password_changed_at": user.password_changed_at}
+           "created_at": user.created_at, "password_changed_at": user.password_changed_at,
+           "must_change_password": user.must_change_password}
     if detail:
         out["certificates"] = [certificate_view(c) for c in certificates.certificates_of(session, user.username)]
         out["tokens"] = identity.tokens_of(session, user.username)
@@ -110,7 +111,8 @@ def unlock(session: Session, p, username: str) -> None:
 
 def reset_password(session: Session, p, username: str, password: str | None = None) -> str | None:
     """Set ``password`` (policy checked) or, without one, a generated one-time password, which is returned
-    to be shown once. The user's browser sessions end."""
+    to be shown once. The user's browser sessions end, and their next one sets a new password first
+    (``must_change_password``, :func:`directory.set_password`)."""
     managed_user(session, p, username)
     generated = None if password else passwords.generate_password(username)
     identity.set_password(session, username, password or generated, actor=p.username)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from workflow_app.platform import clock
 from workflow_app.platform.engine.conventions import group_key
 from workflow_app.platform.organisation import BODIES, BUREAU_WIDE_BODY, ROLES
-from workflow_app.platform.identity.passwords import check_password_policy, hash_password
+from workflow_app.platform.identity.passwords import check_password_policy, hash_password, verify_password
 from workflow_app.platform.persistence.models import ApiToken, Body, Bureau, Group, Membership, User, WebSession
 from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.errors import Conflict, Invalid, NotFound, Unauthenticated
@@ -33,6 +33,8 @@ class Principal:
     username: str
     display_name: str
     groups: frozenset[str] = field(default_factory=frozenset)
+    #: The user's password was chosen by someone else: browser pages send them to 设置新密码 first.
+    must_change_password: bool = False
 
     def _parts(self) -> list[tuple[str, str, str]]:
         return [tuple(key.split("/", 2)) for key in self.groups if key.count("/") == 2]  # type: ignore[misc]
@@ -119,8 +121,16 @@ def ensure_group(session: Session, bureau_code: str, body_kind: str, role: str, 
     return group
 
 
+def chosen_by_someone_else(actor: str, username: str) -> bool:
+    """A password set by a person other than the user (an administrator, the ``cli`` operator) is known to
+    that person: the user must replace it. The ``system`` actor (demo and test seeding) sets none to replace."""
+    return actor not in (username, SYSTEM.username)
+
+
 def create_user(session: Session, username: str, display_name: str, password: str | None = None,
-                actor: str = "system") -> User:
+                actor: str = "system", must_change_password: bool | None = None) -> User:
+    """A new user; with an initial password (policy checked) chosen by ``actor``, who is not the user, the
+    user replaces it at the first login unless ``must_change_password`` says otherwise."""
     if not isinstance(username, str) or not username or len(username) > 64 or not username.isascii() \
             or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
         raise Invalid("用户名只能包含字母、数字、点、下划线和连字符", f"invalid username {username!r}")
@@ -134,7 +144,9 @@ def create_user(session: Session, username: str, display_name: str, password: st
     now = clock.now()
     user = User(username=username, display_name=display_name,
                 password_hash=hash_password(password) if password else None, is_active=True, created_at=now,
-                password_changed_at=now if password else None)
+                password_changed_at=now if password else None,
+                must_change_password=bool(password) and (chosen_by_someone_else(actor, username)
+                                                         if must_change_password is None else must_change_password))
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.create", "user", username, after={"display_name": display_name})
@@ -220,7 +232,7 @@ def authenticate_token(session: Session, secret: str) -> Principal:
 def principal_for(session: Session, user: User) -> Principal:
     keys = session.scalars(select(Group.key).join(Membership, Membership.group_id == Group.id)
                            .where(Membership.user_id == user.id)).all()
-    return Principal(user.username, user.display_name, frozenset(keys))
+    return Principal(user.username, user.display_name, frozenset(keys), bool(user.must_change_password))
 
 
 def principal_by_username(session: Session, username: str) -> Principal:
@@ -313,21 +325,61 @@ def set_active(session: Session, username: str, active: bool, actor: str = "syst
     return user
 
 
-def set_password(session: Session, username: str, password: str, actor: str = "system") -> User:
-    """Set a new password (policy checked); every browser session of the user ends."""
+def set_password(session: Session, username: str, password: str, actor: str = "system",
+                 keep_session: int | None = None) -> User:
+    """Set a new password (policy checked); every browser session of the user ends but ``keep_session``
+    (the one the user changed it in). A password set by someone else than the user must be replaced at
+    the next login (:func:`chosen_by_someone_else`); the user setting their own clears that."""
     user = get_user(session, username)
     check_password_policy(password, username)
     user.password_hash = hash_password(password)
     user.password_changed_at = clock.now()
-    _revoke_sessions(session, user)
-    audit.record(session, actor, "user.password", "user", username, after={"changed": True})
+    user.must_change_password = chosen_by_someone_else(actor, username)
+    _revoke_sessions(session, user, keep=keep_session)
+    audit.record(session, actor, "user.password", "user", username,
+                 after={"changed": True, "must_change_password": user.must_change_password})
     return user
 
 
-def _revoke_sessions(session: Session, user: User) -> None:
+_CHANGE_ERRORS_EN = {"current_password": "The current password is not correct",
+                     "new_password": "Enter a new password that differs from the current one",
+                     "repeat_password": "The two new passwords do not match"}
+
+
+def change_own_password(session: Session, username: str, current: str, new: str, repeat: str,
+                        keep_session: int | None = None) -> User:
+    """The user replaces their password: the current one proves it is them (an unattended signed-in
+    browser is not enough), the new one is typed twice and meets the policy. Their other browser sessions
+    end; ``keep_session`` (this one) continues. Audited as ``user.password_changed``."""
+    user = get_user(session, username)
+    errors = {}
+    if not isinstance(current, str) or not verify_password(user.password_hash, current):
+        errors["current_password"] = "当前密码不正确"
+    if not isinstance(new, str) or not new:
+        errors["new_password"] = "请填写新密码"
+    elif new != repeat:
+        errors["repeat_password"] = "两次输入的新密码不一致"
+    elif not errors and new == current:
+        errors["new_password"] = "新密码不能与当前密码相同"
+    if errors:
+        raise Invalid("；".join(errors.values()), "password not changed: " + ", ".join(errors), errors=errors,
+                      english=_CHANGE_ERRORS_EN[next(iter(errors))])
+    check_password_policy(new, username)
+    was_required = user.must_change_password
+    user.password_hash = hash_password(new)
+    user.password_changed_at = clock.now()
+    user.must_change_password = False
+    _revoke_sessions(session, user, keep=keep_session)
+    audit.record(session, username, "user.password_changed", "user", username,
+                 before={"must_change_password": was_required}, after={"must_change_password": False})
+    return user
+
+
+def _revoke_sessions(session: Session, user: User, keep: int | None = None) -> None:
     now = clock.now()
     for web in session.scalars(select(WebSession).where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))):
-        web.revoked_at = now
+        if web.id != keep:
+            web.revoked_at = now
 
 
 def tokens_of(session: Session, username: str) -> list[ApiToken]:
