@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
+from workflow_app.domain.reports import rollups
 from workflow_app.entrypoints.web.leadership import CHARTS
 
 from .conftest import login, shot
@@ -19,6 +20,7 @@ from .test_web_ui import register_direct
 def test_the_leader_opens_the_dashboard_and_clicks_through_to_the_list(server, new_page):
     for _ in range(3):
         register_direct(server, employer="郑州某看板测试有限公司")
+    rollups.rebuild(server.db)  # what the worker does: the day buckets and the snapshots
     page = new_page()
     login(page, server.url, "leader")
     page.click("header nav a:has-text('统计看板')")
@@ -35,6 +37,10 @@ def test_the_leader_opens_the_dashboard_and_clicks_through_to_the_list(server, n
     page.locator("#card-overdue").scroll_into_view_if_needed()
     expect(page.locator("#chart-stage[data-drawn=true]")).to_have_count(1)
     expect(page.locator("#chart-overdue[data-drawn=true]")).to_have_count(1)
+    # the snapshot charts say which instant they stand at; the live ones do not
+    expect(page.locator("#card-stage .chart-asof")).to_have_text(re.compile(r"^数据截至 \d{4}-\d\d-\d\d \d\d:\d\d$"))
+    expect(page.locator("#card-overdue .chart-asof")).to_be_visible()
+    expect(page.locator("#card-channel .chart-asof")).to_be_hidden()
     shot(page, "dashboard-02-lower-charts")
 
     # click the 金水 bar of the district chart where ECharts drew it

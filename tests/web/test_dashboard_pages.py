@@ -112,3 +112,17 @@ def test_the_dashboard_in_english(app, seeded):
     assert "Dashboard" in client.get("/dashboard").text
     chart = client.get(f"/dashboard/channel.json?{PERIOD}").get_json()
     assert chart["title"] == "Complaints by channel" and chart["categories"][0] == "At the window"
+
+
+def test_the_snapshot_charts_say_which_instant_they_stand_at(app, as_user, seeded, db):
+    from workflow_app.domain.reports import rollups
+    leader = as_user("leader")
+    assert leader.get(f"/dashboard/stage.json?{PERIOD}").get_json()["as_of_text"] is None  # live until a snapshot
+    before = leader.get(f"/dashboard/stage.json?{PERIOD}").get_json()["series"]
+    rollups.rebuild(db)
+    stage = leader.get(f"/dashboard/stage.json?{PERIOD}").get_json()
+    assert stage["as_of_text"] == "数据截至 2026-11-20 10:00" and stage["series"] == before
+    assert leader.get(f"/dashboard/overdue.json?{PERIOD}").get_json()["as_of_text"] == "数据截至 2026-11-20 10:00"
+    assert leader.get(f"/dashboard/channel.json?{PERIOD}").get_json()["as_of_text"] is None
+    sheet = load_workbook(io.BytesIO(leader.get(f"/dashboard/overdue.xlsx?{PERIOD}").data)).active
+    assert "2026-11-01 — 2026-11-30 数据截至 2026-11-20 10:00" in sheet["A1"].value

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from workflow_app.domain.reports import rollups
 from workflow_app.entrypoints import demo
 from workflow_app.entrypoints.app import create_app, open_database
 from workflow_app.entrypoints.config import InsecureConfiguration, Settings
@@ -130,6 +131,12 @@ def cmd_calendar_list(args, settings):
         print(f"{y['region'] or 'national':<10} {y['year']}  v{y['version']}  {y['source']}")
 
 
+def cmd_reports_rebuild(args, settings):
+    result = rollups.rebuild(_db(settings))
+    print(f"dashboard roll-ups rebuilt up to complaint {result['complaints']}: day buckets {result['buckets_seconds']} s, "
+          f"snapshots {result['snapshot_seconds']} s")
+
+
 def _serve(app, args, settings):
     """Serve; with SQLite the worker runs in this process (no separate worker in the embedded demo)."""
     if settings.database_url.startswith("sqlite") and not getattr(args, "no_worker", False):
@@ -251,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--actor", default="cli")
     cl.set_defaults(func=cmd_calendar_load)
     csub.add_parser("list", help="years with calendar data").set_defaults(func=cmd_calendar_list)
+
+    r = sub.add_parser("reports", help="the dashboard's roll-ups")
+    r.add_subparsers(dest="reports_command", required=True).add_parser(
+        "rebuild", help="recount every day bucket and retake the snapshots").set_defaults(func=cmd_reports_rebuild)
 
     au = sub.add_parser("audit", help="audit trail")
     ausub = au.add_subparsers(dest="audit_command", required=True)

@@ -5,6 +5,7 @@ imports all of them, so that schema creation (tests, the embedded demo) and Alem
 """
 from workflow_app.domain.collaboration import models as collaboration_models
 from workflow_app.domain.intake import models as intake_models
+from workflow_app.domain.reports import models as report_models
 from workflow_app.platform.persistence.models import Base
 
-__all__ = ["Base", "collaboration_models", "intake_models"]
+__all__ = ["Base", "collaboration_models", "intake_models", "report_models"]

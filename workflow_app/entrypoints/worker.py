@@ -13,6 +13,7 @@ import logging
 import threading
 
 from workflow_app.domain.collaboration import meetings
+from workflow_app.domain.reports import rollups
 from workflow_app.entrypoints import bootstrap
 from workflow_app.platform.persistence.database import Database
 from workflow_app.platform.messaging import outbox as messaging
@@ -45,6 +46,9 @@ class Worker:
         # Reminders and escalation of the statutory clocks (docs/deadlines.md).
         clock_work = clock_alerts.remind_due(self.db) + clock_alerts.escalate_due(self.db)
         scheduled = meetings.run_due(self.db)  # quarterly liaison meetings (docs/collaboration.md)
+        # The dashboard's roll-ups (docs/reports.md "Roll-ups"): periodic upkeep on its own timetable, not
+        # work that was due, so it does not count (an idle worker stays idle).
+        rollups.run_due(self.db)
         if recomputed or fired or delivered or escalated or clock_work or scheduled:
             log.info("worker: %d instances recomputed, timers fired in %d instances, %d messages delivered, "
                      "%d tasks escalated, %d clock reminders/escalations, %d scheduled meetings started",

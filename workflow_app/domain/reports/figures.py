@@ -1,8 +1,11 @@
 """The dashboard's figures (领导看板): each one SQL aggregate over the viewer's jurisdiction and a period.
 
 Every figure is computed by the database (``GROUP BY``, window functions for the percentiles); no row is
-read into Python, so a figure costs the same at 1,000 or 1,000,000 complaints (bench/leadership.py measures
-them). Who sees what (docs/reports.md):
+read into Python. The four that would otherwise aggregate hundreds of thousands of rows read the roll-ups
+(``models.py``, kept by ``rollups.py``): ``channel``, ``district`` and ``issue`` the day buckets plus the raw
+complaints above the watermark (exact at any moment), ``stage`` its snapshot plus the cases opened since,
+``overdue`` its snapshot (as of ``as_of``). bench/leadership.py measures them at 1,000,000 complaints. Who
+sees what (docs/reports.md):
 
 * **leadership** (局领导) of a bureau: every body of that bureau and of the districts below it;
 * **division heads** (科室负责人): their own body in their bureau and the districts below it — cases, tasks,
@@ -19,15 +22,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy import DateTime, Integer, and_, case, cast, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from workflow_app.domain.collaboration.models import InterAgencyTransfer, SupervisedCase
 from workflow_app.domain.intake.models import Case, Complaint, ComplaintClaim
+from workflow_app.domain.reports import rollups
+from workflow_app.domain.reports.models import ClaimDay, ComplaintDay, OverdueSnapshot, RollupState, StageSnapshot
 from workflow_app.platform import clock
 from workflow_app.platform.errors import Forbidden, Invalid, NotFound
 from workflow_app.platform.identity.directory import Principal, bureau_subtree
-from workflow_app.platform.persistence.models import ProcessInstance, StatutoryClockRow, TaskRow
+from workflow_app.platform.persistence.models import ProcessInstance, TaskRow
 
 #: The steps of a police transfer (移送公安), in the order a transfer goes through them.
 POLICE_STEPS = ("requested", "reporting", "reported", "not_eligible", "approved", "refused", "transferred",
@@ -129,6 +134,15 @@ def _bucket(session: Session, column, grain: str):
     return func.date(local, "weekday 0", "-6 days")
 
 
+def _day_bucket(session: Session, column, grain: str):
+    """SQL: ``_bucket`` of a date column (a roll-up's China day), in the same type as ``_bucket``."""
+    if _postgres(session):
+        return func.date_trunc(grain, cast(column, DateTime))
+    if grain == "month":
+        return func.strftime("%Y-%m-01", column)
+    return func.date(column, "weekday 0", "-6 days")
+
+
 def _seconds_between(session: Session, later, earlier):
     if _postgres(session):
         return func.extract("epoch", later - earlier)
@@ -144,27 +158,67 @@ def _in_period(column, p: Period):
 # The figures
 # ------------------------------------------------------------------------------------------------
 
+def _watermark(session: Session, column) -> tuple[int, object]:
+    """The watermark twice: as a number read now (so the planner sees how few raw rows lie above it) and as
+    a subquery of the figure's own statement (one statement, one snapshot: a refresh committing in between
+    neither doubles nor drops a row)."""
+    read = session.scalar(select(column).where(RollupState.name == rollups.STATE)) or 0
+    return read, func.coalesce(select(column).where(RollupState.name == rollups.STATE).scalar_subquery(), 0)
+
+
+def _newer(session: Session, id_column, state_column):
+    read, live = _watermark(session, state_column)
+    return and_(id_column > read, id_column > live)
+
+
+def _in_days(column, p: Period):
+    return and_(column >= p.start, column <= p.end)
+
+
+def _sum(column):
+    return cast(func.sum(column), Integer)
+
+
 def complaints_by_channel(session: Session, scope: Scope, p: Period) -> list[dict]:
-    stmt = (select(Complaint.channel, func.count().label("n"))
-            .where(scope.where_bureaus(Complaint.employer_district), _in_period(Complaint.received_at, p))
-            .group_by(Complaint.channel).order_by(func.count().desc(), Complaint.channel))
+    """Complaints received in the period per channel: the day buckets plus the complaints registered since."""
+    rolled = (select(ComplaintDay.channel.label("channel"), ComplaintDay.count.label("n"))
+              .where(scope.where_bureaus(ComplaintDay.district), _in_days(ComplaintDay.day, p)))
+    raw = (select(Complaint.channel, func.count())
+           .where(scope.where_bureaus(Complaint.employer_district), _in_period(Complaint.received_at, p),
+                  _newer(session, Complaint.id, RollupState.complaint_watermark))
+           .group_by(Complaint.channel))
+    both = union_all(rolled, raw).subquery()
+    stmt = (select(both.c.channel, _sum(both.c.n)).group_by(both.c.channel)
+            .order_by(func.sum(both.c.n).desc(), both.c.channel))
     return [{"channel": channel, "count": n} for channel, n in session.execute(stmt)]
 
 
 def complaints_by_district(session: Session, scope: Scope, p: Period) -> list[dict]:
-    stmt = (select(Complaint.employer_district, func.count().label("n"))
-            .where(scope.where_bureaus(Complaint.employer_district), _in_period(Complaint.received_at, p))
-            .group_by(Complaint.employer_district).order_by(Complaint.employer_district))
+    rolled = (select(ComplaintDay.district.label("district"), ComplaintDay.count.label("n"))
+              .where(scope.where_bureaus(ComplaintDay.district), _in_days(ComplaintDay.day, p)))
+    raw = (select(Complaint.employer_district, func.count())
+           .where(scope.where_bureaus(Complaint.employer_district), _in_period(Complaint.received_at, p),
+                  _newer(session, Complaint.id, RollupState.complaint_watermark))
+           .group_by(Complaint.employer_district))
+    both = union_all(rolled, raw).subquery()
+    stmt = select(both.c.district, _sum(both.c.n)).group_by(both.c.district).order_by(both.c.district)
     return [{"district": district, "count": n} for district, n in session.execute(stmt)]
 
 
 def claims_by_issue(session: Session, scope: Scope, p: Period) -> list[dict]:
     """Claims per issue code and week (or month) of receipt: one row per (bucket, issue) with claims."""
-    bucket = _bucket(session, Complaint.received_at, p.grain).label("bucket")
-    stmt = (select(bucket, ComplaintClaim.code, func.min(ComplaintClaim.label), func.count())
-            .join(Complaint, Complaint.id == ComplaintClaim.complaint_id)
-            .where(scope.where_bureaus(Complaint.employer_district), _in_period(Complaint.received_at, p))
-            .group_by(bucket, ComplaintClaim.code).order_by(bucket, ComplaintClaim.code))
+    rolled = (select(_day_bucket(session, ClaimDay.day, p.grain).label("bucket"), ClaimDay.code.label("code"),
+                     ClaimDay.label.label("label"), ClaimDay.count.label("n"))
+              .where(scope.where_bureaus(ClaimDay.district), _in_days(ClaimDay.day, p)))
+    bucket = _bucket(session, Complaint.received_at, p.grain)
+    raw = (select(bucket, ComplaintClaim.code, func.min(ComplaintClaim.label), func.count())
+           .join(Complaint, Complaint.id == ComplaintClaim.complaint_id)
+           .where(scope.where_bureaus(Complaint.employer_district), _in_period(Complaint.received_at, p),
+                  _newer(session, Complaint.id, RollupState.complaint_watermark))
+           .group_by(bucket, ComplaintClaim.code))
+    both = union_all(rolled, raw).subquery()
+    stmt = (select(both.c.bucket, both.c.code, func.min(both.c.label), _sum(both.c.n))
+            .group_by(both.c.bucket, both.c.code).order_by(both.c.bucket, both.c.code))
     return [{"bucket": b if isinstance(b, str) else b.strftime("%Y-%m-%d"), "issue": code, "label": label, "count": n}
             for b, code, label, n in session.execute(stmt)]
 
@@ -173,39 +227,63 @@ def cases_by_stage(session: Session, scope: Scope, p: Period) -> list[dict]:
     """Cases opened in the period per body and stage: the name of the open task of a running case, or the
     instance's end status (completed, terminated). A case waiting on no task (a timer, a message) is
     counted with stage None; a case with two open tasks (parallel work) counts at both stages (a plain
-    count: counting distinct cases would sort every row)."""
-    stage = TaskRow.name
-    stmt = (select(Case.body, ProcessInstance.status, stage, func.count())
-            .join(ProcessInstance, ProcessInstance.id == Case.instance_id)
-            .outerjoin(TaskRow, and_(TaskRow.instance_id == Case.instance_id, TaskRow.status == "open"))
-            .where(scope.where(Case.jurisdiction, Case.body), _in_period(Case.opened_at, p))
-            .group_by(Case.body, ProcessInstance.status, stage)
-            .order_by(Case.body, ProcessInstance.status, stage))
+    count: counting distinct cases would sort every row). The snapshot (as of ``as_of``) plus the cases
+    opened since, counted live."""
+    rolled = (select(StageSnapshot.body.label("body"), StageSnapshot.status.label("status"),
+                     StageSnapshot.stage.label("stage"), StageSnapshot.count.label("n"))
+              .where(scope.where(StageSnapshot.jurisdiction, StageSnapshot.body), _in_days(StageSnapshot.day, p)))
+    raw = (select(Case.body, ProcessInstance.status, TaskRow.name, func.count())
+           .join(ProcessInstance, ProcessInstance.id == Case.instance_id)
+           .outerjoin(TaskRow, and_(TaskRow.instance_id == Case.instance_id, TaskRow.status == "open"))
+           .where(scope.where(Case.jurisdiction, Case.body), _in_period(Case.opened_at, p),
+                  _newer(session, Case.id, RollupState.case_watermark))
+           .group_by(Case.body, ProcessInstance.status, TaskRow.name))
+    both = union_all(rolled, raw).subquery()
+    stmt = (select(both.c.body, both.c.status, both.c.stage, _sum(both.c.n))
+            .group_by(both.c.body, both.c.status, both.c.stage)
+            .order_by(both.c.body, both.c.status, both.c.stage))
     return [{"body": body, "status": status, "stage": name, "count": n}
             for body, status, name, n in session.execute(stmt)]
 
 
 def overdue_by_body(session: Session, scope: Scope) -> list[dict]:
-    """Now: open tasks and the overdue ones per body; running statutory clocks of cases and the overdue ones."""
-    now = clock.now()
-    tasks = session.execute(
-        select(TaskRow.body, func.count(), func.sum(case((TaskRow.due_at < now, 1), else_=0)))
-        .where(TaskRow.status == "open", scope.where(TaskRow.bureau, TaskRow.body))
-        .group_by(TaskRow.body)).all()
-    clocks = session.execute(
-        select(Case.body, func.count(), func.sum(case((StatutoryClockRow.due_at < now, 1), else_=0)))
-        .join(Case, Case.instance_id == StatutoryClockRow.instance_id)
-        .where(StatutoryClockRow.status == "running", scope.where(Case.jurisdiction, Case.body))
-        .group_by(Case.body)).all()
+    """Open tasks and the overdue ones per body; running statutory clocks of cases and the overdue ones: as
+    of the last snapshot (``as_of``), or now when none was taken yet."""
+    snapped = rollups.state(session)
+    if snapped is None or snapped.snapshot_at is None:
+        counts = rollups.overdue_counts(session, clock.now())
+        rows = [{"bureau": bureau, "body": body, **values} for (bureau, body), values in counts.items()]
+        inside = _in_scope(scope, rows)
+    else:
+        S = OverdueSnapshot
+        inside = [{"body": r.body, "open_tasks": r.open_tasks, "overdue_tasks": r.overdue_tasks,
+                   "running_clocks": r.running_clocks, "overdue_clocks": r.overdue_clocks}
+                  for r in session.scalars(select(S).where(scope.where(S.bureau, S.body)))]
     out: dict[str, dict] = {}
-    for body, n, late in tasks:
-        out.setdefault(body, _empty_overdue(body)).update(open_tasks=n, overdue_tasks=int(late or 0))
-    for body, n, late in clocks:
-        out.setdefault(body, _empty_overdue(body)).update(running_clocks=n, overdue_clocks=int(late or 0))
+    for r in inside:
+        row = out.setdefault(r["body"], _empty_overdue(r["body"]))
+        for key in ("open_tasks", "overdue_tasks", "running_clocks", "overdue_clocks"):
+            row[key] += r[key]
+    out = {body: row for body, row in out.items() if row["open_tasks"] or row["running_clocks"]}
     for row in out.values():
         row["task_rate"] = round(row["overdue_tasks"] / row["open_tasks"], 4) if row["open_tasks"] else 0.0
         row["clock_rate"] = round(row["overdue_clocks"] / row["running_clocks"], 4) if row["running_clocks"] else 0.0
     return [out[body] for body in sorted(out)]
+
+
+def _in_scope(scope: Scope, rows: list[dict]) -> list[dict]:
+    """The rows of (bureau, body) inside the scope, the Python twin of ``Scope.where``."""
+    return [r for r in rows if any(r["bureau"] in bureaus and (body is None or r["body"] == body)
+                                   for bureaus, body in scope.entries)]
+
+
+def as_of(session: Session, name: str) -> datetime | None:
+    """The instant a snapshot figure (``stage``, ``overdue``) stands at; None: live (every other figure, or no
+    snapshot yet)."""
+    if name not in SNAPSHOT_FIGURES:
+        return None
+    row = rollups.state(session)
+    return row.snapshot_at if row else None
 
 
 def _empty_overdue(body: str) -> dict:
@@ -275,6 +353,8 @@ def emergencies(session: Session, scope: Scope, p: Period) -> list[dict]:
 
 
 #: The figures by the dashboard's chart names, each ``f(session, scope, period)``.
+#: The figures read from a snapshot: their cards show its instant.
+SNAPSHOT_FIGURES = ("stage", "overdue")
 FIGURES = {
     "channel": complaints_by_channel,
     "district": complaints_by_district,

@@ -19,6 +19,7 @@ from workflow_app.domain.reports import export, figures
 from workflow_app.domain.vocabulary import TRANSFER_KIND_LABELS, TRANSFER_STATUS_LABELS
 from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import bp, claim_label, principal
+from workflow_app.platform import clock
 from workflow_app.platform.errors import Invalid, NotFound
 from workflow_app.platform.identity import directory
 from workflow_app.platform.organisation import BODY_LABELS, N_
@@ -102,15 +103,18 @@ def _chart(name: str) -> dict:
     def run(s):
         rows = figures.figure(s, me, name, period, district)
         names = directory.bureau_names(s) if name == "district" else {}
-        return rows, names
-    rows, names = in_transaction(db(), run)
+        return rows, names, figures.as_of(s, name)
+    rows, names, as_of = in_transaction(db(), run)
     view = VIEWS[name](rows, period, district, names)
     subtitle = f"{period.start.isoformat()} — {period.end.isoformat()}"
     if district:
         subtitle += " " + (names.get(district) or district)
     empty = not any(item["value"] for series in view["series"] for item in series["data"])
+    # a snapshot figure says which instant it stands at (docs/reports.md "Roll-ups")
+    stamp = as_of.astimezone(clock.CHINA_TZ).strftime("%Y-%m-%d %H:%M") if as_of else None
     return {"name": name, "title": _(TITLES[name]), "subtitle": subtitle, "list": _list_link(name, period, district),
-            "empty": empty, "legend": False, **view}
+            "empty": empty, "legend": False, "as_of": as_of.isoformat() if as_of else None,
+            "as_of_text": _("数据截至 %(time)s", time=stamp) if stamp else None, **view}
 
 
 @bp.route("/dashboard/<name>.json")
@@ -121,7 +125,8 @@ def dashboard_chart(name):
 @bp.route("/dashboard/<name>.xlsx")
 def dashboard_export(name):
     chart = _chart(name)
-    body = export.table_xlsx(chart["title"], chart["table"]["headers"], chart["table"]["rows"], chart["subtitle"])
+    subtitle = f"{chart['subtitle']} {chart['as_of_text']}" if chart["as_of_text"] else chart["subtitle"]
+    body = export.table_xlsx(chart["title"], chart["table"]["headers"], chart["table"]["rows"], subtitle)
     response = make_response(body)
     response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response.headers["Content-Disposition"] = f"attachment; filename=dashboard-{name}.xlsx"

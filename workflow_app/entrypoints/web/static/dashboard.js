@@ -38,6 +38,11 @@
         return response.json();
       })
       .then(function (chart) {
+        if (chart.as_of_text) {  // a snapshot figure: the instant it stands at
+          var asOf = card.querySelector(".chart-asof");
+          asOf.textContent = chart.as_of_text;
+          asOf.hidden = false;
+        }
         if (chart.empty) {
           element.hidden = true;
           card.querySelector(".chart-empty").hidden = false;
