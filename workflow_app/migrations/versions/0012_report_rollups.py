@@ -1,7 +1,7 @@
 """the dashboard's roll-ups (domain/reports/models.py, kept by domain/reports/rollups.py)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 18:40:00
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from workflow_app.platform.persistence.models.base import UTCDateTime
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
