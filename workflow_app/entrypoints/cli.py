@@ -157,6 +157,7 @@ def cmd_demo(args, settings):
         demo.seed_organisation(db)
         demo.seed_cases(db)
         demo.seed_meeting_schedules(db)
+        demo.seed_collaboration(db)
     url = f"http://{args.host}:{args.port}"
     print(f"\n案件分流系统 demo: {url}   (API docs: {url}/api/docs)")
     print(f"Demo logins (password {demo.DEMO_PASSWORD}; API token in brackets):")

@@ -9,7 +9,8 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
-from workflow_app.domain.collaboration import meetings
+from workflow_app.domain.collaboration import emergencies, meetings, police, transfers
+from workflow_app.domain.collaboration.models import InterAgencyTransfer, JointHearing
 from workflow_app.domain.intake import registration
 from workflow_app.domain.intake.models import Case, Complaint, ComplaintClaim
 from workflow_app.platform import clock
@@ -17,6 +18,7 @@ from workflow_app.platform.identifiers.validation import id_check_digit, org_cod
 from workflow_app.platform.identity import directory as identity
 from workflow_app.platform.identity import certificates, passwords
 from workflow_app.platform.identity.directory import BUREAU_WIDE, Principal
+from workflow_app.platform.messaging import outbox
 from workflow_app.platform.organisation import BODIES
 from workflow_app.platform.persistence.database import Database, in_transaction
 from workflow_app.platform.persistence.models import Bureau, Group, Membership, TaskRow, User
@@ -315,3 +317,220 @@ def seed_meeting_schedules(db: Database) -> None:
             runtime.complete_task(s, actor, row.id, data)
         meetings.start_meeting(s, identity.SYSTEM, "zz-jinshui", "quarterly", f"{year}Q{q}")
     in_transaction(db, run)
+
+
+# ------------------------------------------------------------------------------------------------
+# Collaboration work (移送、通报、协助、移送公安、联合会商、应急、挂牌督办) in 金水区
+# ------------------------------------------------------------------------------------------------
+
+#: The handover checklist of a police transfer (移送公安机关), as the inspection liaison officer lists it.
+_POLICE_CHECKLIST = ["移送书", "调查报告", "涉案物品清单", "检验鉴定结论", "责令支付文书", "送达证明", "工资支付记录和劳动者陈述"]
+_LETTER = "兹将本案移送贵单位依法处理，请于三个工作日内签收。此致"
+
+
+class _DemoTimeline:
+    """The collaboration work happened over the last three days, step by step, so that the clocks and the
+    leadership dashboard's acknowledgement times show hours, not seconds: a frozen clock installed for the
+    seeding walks forward from ``start`` (taken from ``clock.now()``) and the previous clock comes back after."""
+
+    def __init__(self, start):
+        self._start = start
+
+    def __enter__(self):
+        self._frozen = clock.FrozenClock(self._start)
+        self._previous = clock.set_clock(self._frozen)
+        return self
+
+    def at(self, hours: float) -> None:
+        """Move to ``hours`` after the start (never backwards)."""
+        moment = self._start + timedelta(hours=hours)
+        if moment > self._frozen.now():
+            self._frozen.set(moment)
+
+    def __exit__(self, *exc):
+        clock.set_clock(self._previous)
+
+
+def _jinshui_registration(n: int, claims: list, **facts) -> dict:
+    """A complaint at the 金水区 window about a 金水区 employer, received now (the collaboration cases)."""
+    employer_no = n % len(EMPLOYERS)
+    return {"kind": "complaint", "channel": "window", "received_at": clock.now().isoformat(),
+            "complainant": {"name": _NAMES[n % len(_NAMES)], "id_number": _demo_id_number(n), "phone": f"1380371{n:04d}"},
+            "employer": {"name": EMPLOYERS[employer_no], "uscc": _demo_uscc(employer_no + 1), "district": "zz-jinshui",
+                         "address": f"郑州市金水区某路{n}号"},
+            "workers_affected": 3, "claims": [{"code": c} if isinstance(c, str) else c for c in claims],
+            "violation_ongoing": True, "employment_ongoing": True,
+            "description": "投诉人反映用人单位存在上述问题，请求依法处理。", **facts}
+
+
+def _register_case(db, n: int, claims: list, body: str | None, **facts) -> tuple[str, int | None]:
+    """Register as the clerk; returns the complaint's number and the id of its case at ``body``."""
+    def run(s):
+        complaint = registration.register(s, identity.principal_by_username(s, "clerk"),
+                                          _jinshui_registration(n, claims, **facts))
+        s.flush()
+        case_id = s.scalar(select(Case.id).where(Case.complaint_id == complaint.id, Case.body == body)) if body else None
+        return complaint.number, case_id
+    return in_transaction(db, run)
+
+
+def _work(db, username: str, business_key: str, name: str, data: dict) -> None:
+    """``username`` claims the open task ``name`` of ``business_key`` offered to one of its groups and completes it."""
+    def run(s):
+        actor = identity.principal_by_username(s, username)
+        row = s.scalar(select(TaskRow).where(TaskRow.business_key == business_key, TaskRow.name == name,
+                                             TaskRow.status == "open",
+                                             TaskRow.candidate_group.in_(sorted(actor.groups)))
+                       .order_by(TaskRow.created_at))
+        if row is None:
+            raise RuntimeError(f"demo: {username} has no open task {name!r} of {business_key}")
+        if row.assignee is None:
+            inbox.claim(s, actor, row.id)
+        runtime.complete_task(s, actor, row.id, data)
+    in_transaction(db, run)
+    _deliver(db)
+
+
+def _deliver(db) -> None:
+    """Deliver the outbox now, as the worker would after the commit (the requests reach the receivers)."""
+    for _ in range(10):
+        ids = in_transaction(db, lambda s: outbox.pending_ids(s, 50))
+        if not sum(1 for message_id in ids if outbox.deliver(db, message_id)):
+            return
+
+
+def _as(db, username: str, action):
+    """Run ``action(session, principal)`` as the demo user ``username`` in one unit of work."""
+    result = in_transaction(db, lambda s: action(s, identity.principal_by_username(s, username)))
+    _deliver(db)
+    return result
+
+
+def _request(db, username: str, case_id: int, **data) -> str:
+    return _as(db, username, lambda s, p: transfers.create_transfer(s, p, case_id, data).number)
+
+
+def _send(db, liaison: str, number: str, materials: list[str]) -> None:
+    _work(db, liaison, number, "联络员审核并制作移送函",
+          {"send": True, "materials": materials, "letter": _LETTER, "refusal_reason": ""})
+
+
+def _acknowledge(db, liaison: str, number: str, note: str) -> None:
+    _work(db, liaison, f"{number}-收", "联络员签收移送函", {"decision": "accept", "ack_note": note})
+
+
+def _police_start(db, case_id: int, reason: str, workers: list[dict]) -> str:
+    facts = {"order_served": True, "order_deadline": (clock.today_local() - timedelta(days=10)).isoformat(),
+             "paid": False, "evasion": True, "able_to_pay": True, "workers": workers, "reason": reason}
+    number = _as(db, "inspector", lambda s, p: police.start(s, p, case_id, facts).number)
+    _work(db, "inspector", number, "组成专案组、撰写移送报告", {
+        "team": ["inspector", "inspector2"],
+        "report": f"经调查，用人单位拖欠{len(workers)}名劳动者工资，经责令限期支付逾期仍不支付。{reason}"})
+    return number
+
+
+def seed_collaboration(db: Database) -> None:
+    """Collaboration work in 金水区 over the last three days, through the services and as the demo users who
+    do each step (never the administrator): transfers between the bodies (one waiting for arbitration's
+    acknowledgement, one accepted), a notification to the audit, an assistance request from arbitration,
+    two police transfers (one at the head's approval, one with the police for their filing decision), a
+    joint hearing collecting opinions, an emergency (fast track) and a case supervised by the city.
+    README "What the demo contains" lists who walks each journey."""
+    with _DemoTimeline(clock.now() - timedelta(hours=72)) as timeline:
+        def case_of(n, claims, body, **facts):
+            timeline.at((n - 100) * 0.2)
+            return _register_case(db, n, claims, body, **facts)[1]
+        accepted = case_of(100, [{"code": "wage_arrears", "amount": 15000, "months_unpaid": 2}], "inspection")
+        notified = case_of(101, [{"code": "wage_arrears", "amount": 9800, "months_unpaid": 1}], "inspection")
+        emergency = case_of(102, ["dismissal_dispute"], "arbitration")
+        handed_over = case_of(103, [{"code": "wage_arrears", "amount": 186000, "months_unpaid": 4}], "inspection",
+                              workers_affected=12)
+        supervised = case_of(104, [{"code": "wage_arrears", "amount": 236000, "months_unpaid": 5}], "inspection",
+                             workers_affected=15)
+        hearing_complaint, _ = _register_case(db, 105, [{"code": "wage_arrears", "amount": 26000, "months_unpaid": 5},
+                                                        "severance_compensation"], None,
+                                              dispute_major=True, facts_clear=False, evidence_sufficient=False)
+        awaiting_approval = case_of(106, [{"code": "wage_arrears", "amount": 64000, "months_unpaid": 3}],
+                                    "inspection", workers_affected=5)
+        assisted = case_of(107, ["dismissal_dispute"], "arbitration")
+        waiting = case_of(108, [{"code": "wage_arrears", "amount": 7200, "months_unpaid": 2}], "inspection")
+
+        # A transfer inspection → arbitration, accepted after 19 hours: the arbitrator has the new case.
+        timeline.at(2)
+        transfer = _request(db, "inspector", accepted, to_body="arbitration",
+                            reason="经初步调查，双方对劳动关系解除存在争议，属劳动争议仲裁受理范围",
+                            materials=["投诉登记表", "调查询问笔录"])
+        timeline.at(3)
+        _send(db, "liaison", transfer, ["投诉登记表", "调查询问笔录"])
+
+        # A notification inspection → audit (unpaid social insurance found on inspection), acknowledged in 7 hours.
+        timeline.at(4)
+        number = _request(db, "inspector", notified, kind="notification", to_body="si_audit",
+                          reason="监察中发现用人单位未依法为劳动者缴纳社会保险费，通报稽核依法处理", materials=["工资支付记录"])
+        timeline.at(5)
+        _send(db, "liaison", number, ["工资支付记录"])
+        timeline.at(12)
+        _acknowledge(db, "si_liaison", number, "已签收，列入稽核计划")
+
+        # The arbitration liaison officer accepts the transfer: the arbitrator has the new case.
+        timeline.at(22)
+        _acknowledge(db, "arb_liaison", transfer, "材料齐全，予以接收")
+        timeline.at(23)
+        new_case = in_transaction(db, lambda s: s.scalar(select(Case.number).join(
+            InterAgencyTransfer, InterAgencyTransfer.new_case_id == Case.id).where(InterAgencyTransfer.number == transfer)))
+        _claim_first(db, new_case)  # the arbitrator's acceptance review
+
+        # An emergency (media exposure) on an arbitration case: fast track, and inspection intervenes first.
+        timeline.at(24)
+        first = _as(db, "leader", lambda s, p: emergencies.declare(s, p, emergency, {
+            "kind": "media_exposure", "description": "多名劳动者在网络平台反映被集体辞退，引发媒体关注"})["first_intervention"])
+        timeline.at(25)
+        _send(db, "arb_liaison", first, ["应急情况说明"])
+        timeline.at(26.5)
+        _acknowledge(db, "liaison", first, "已签收，监察大队先期介入")
+
+        # A police transfer handed over to the police, who gave their receipt and owe the filing decision.
+        timeline.at(27)
+        number = _police_start(db, handed_over, "用人单位以转移财产方式逃避支付劳动报酬",
+                               [{"amount": 15500, "months_unpaid": 4}] * 12)
+        timeline.at(41)
+        _work(db, "head", number, "负责人审批移送", {"approved": True, "approval_opinion": "同意移送公安机关"})
+        timeline.at(44)
+        _work(db, "liaison", number, "移送公安机关", {"checklist": _POLICE_CHECKLIST, "police_unit": "郑州市公安局金水分局"})
+        timeline.at(47)
+        _work(db, "police", number, "记录公安机关回执", {"receipt_no": "金公（经）受字〔2026〕0127号", "forwarded_to": None})
+
+        # The city supervises (挂牌督办) a large wage arrears case of 金水区.
+        timeline.at(48)
+        _as(db, "leader_city", lambda s, p: emergencies.supervise(s, p, supervised, {
+            "reason": "拖欠15名劳动者工资23.6万元，群体性讨薪风险高，市局挂牌督办", "deadline_rule": "30WD"}))
+
+        # The triage room asks for a joint hearing of a difficult registration; arbitration gave its opinion.
+        timeline.at(52)
+        _work(db, "triage", hearing_complaint, "分理室审查分流", {
+            "room_decision": "joint_hearing", "room_opinion": "劳动关系及解除争议较大，事实不清",
+            "hearing_reason": "欠薪与经济补偿交织，需监察、稽核、仲裁共同会商确定办理机构"})
+        hearing = in_transaction(db, lambda s: s.scalar(select(JointHearing.number).join(
+            Complaint, Complaint.id == JointHearing.complaint_id).where(Complaint.number == hearing_complaint)))
+        timeline.at(60)
+        _work(db, "arbitrator", hearing, "出具书面意见", {
+            "opinion": "经济补偿金争议属劳动争议仲裁受理范围，建议由仲裁院办理", "proposed_body": "arbitration"})
+
+        # A police transfer at the inspection head's approval.
+        timeline.at(66)
+        _police_start(db, awaiting_approval, "经责令限期支付，用人单位有能力支付而拒不支付",
+                      [{"amount": 12800, "months_unpaid": 3}] * 5)
+
+        # An assistance request (evidence) arbitration → inspection, waiting for the inspection liaison officer.
+        timeline.at(68)
+        number = _request(db, "arbitrator", assisted, kind="assistance", assist_type="evidence", to_body="inspection",
+                          reason="申请人主张的加班事实需调取用人单位考勤记录，请协助调查取证", materials=["仲裁申请书"])
+        timeline.at(69)
+        _send(db, "arb_liaison", number, ["仲裁申请书"])
+
+        # A transfer inspection → arbitration, sent an hour ago: waiting for arbitration's acknowledgement.
+        timeline.at(70)
+        number = _request(db, "inspector", waiting, to_body="arbitration",
+                          reason="投诉人主张解除劳动合同经济补偿，属劳动争议，移送仲裁院处理", materials=["投诉登记表"])
+        timeline.at(71)
+        _send(db, "liaison", number, ["投诉登记表"])
