@@ -40,6 +40,13 @@ def test_the_desk_lists_the_transfer_with_its_task_link(as_user, db, case):
     assert "联络工作" in page.text and "台账" in page.text  # the nav links
 
 
+def test_leadership_is_offered_the_ledgers_not_the_bodies_desk(as_user):
+    page = as_user("leader").get("/police-transfers")
+    assert page.status_code == 200
+    assert 'href="/ledgers"' in page.text and 'href="/liaison"' not in page.text  # the desk would refuse them
+    assert as_user("leader").get("/liaison").status_code == 403
+
+
 def test_the_ledgers_index_no_longer_404s_and_a_single_ledger_redirects(as_user):
     answer = as_user("liaison").get("/ledgers")
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/ledgers/zz-jinshui/inspection")
