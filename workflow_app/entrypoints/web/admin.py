@@ -341,6 +341,14 @@ def admin_calendar_load():
 # Numbering schemes
 # ------------------------------------------------------------------------------------------------
 
+#: The number kinds' labels as their modules register them (domain/intake/numbering.py,
+#: domain/collaboration/common.py, documents/types.json), marked here so the English page can name them;
+#: a kind added later without a line here shows its Chinese label.
+NUMBER_KIND_LABELS = (N_("举报投诉登记编号"), N_("劳动保障监察案件编号"), N_("社会保险稽核案件编号"),
+                      N_("劳动人事争议仲裁案件编号"), N_("案件移送编号"), N_("通报编号"), N_("协助请求编号"),
+                      N_("涉嫌犯罪案件移送编号"), N_("联合会商编号"), N_("联席办公会议编号"), N_("登记回执文号"),
+                      N_("案件移送函文号"))
+
 def _numbering_page(p, error=None, status=200, form=None):
     kind, bureau = request.args.get("kind") or None, request.args.get("bureau") or None
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from workflow_app.domain.supervision import escalations, reassign, supervised, team
 from workflow_app.entrypoints.api.common import db
+from workflow_app.entrypoints.web.case_actions import SUPERVISION_DEADLINES
 from workflow_app.entrypoints.web.common import bp, clock_badge, error_text, principal
 from workflow_app.platform import clock
 from workflow_app.platform.deadlines import running_clocks
@@ -149,6 +150,7 @@ def supervised_page(error: str | None = None, status: int = 200):
         return {"supervisions": supervised.supervisions(s, p, None if show == "all" else "open"),
                 "emergencies": supervised.emergency_cases(s, p)}
     return render_template("web/supervision/supervised.html", show=show, error=error,
+                           deadline_words=SUPERVISION_DEADLINES,
                            confirmation=CONFIRMATIONS.get(request.args.get("msg", "")),
                            now=clock.now(), **in_transaction(db(), load)), status
 
