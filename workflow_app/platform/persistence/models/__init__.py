@@ -17,7 +17,13 @@ from workflow_app.platform.persistence.models.org import (
     User,
     WebSession,
 )
-from workflow_app.platform.persistence.models.process import Deployment, ProcessVersion, RegistryFile
+from workflow_app.platform.persistence.models.process import (
+    Deployment,
+    ProcessDraft,
+    ProcessDraftFile,
+    ProcessVersion,
+    RegistryFile,
+)
 from workflow_app.platform.persistence.models.calendar_year import CalendarYear
 from workflow_app.platform.persistence.models.document import DocumentService, IssuedDocument
 from workflow_app.platform.persistence.models.notification import Notification
@@ -40,7 +46,7 @@ __all__ = [
     "ApiToken", "Attachment", "AuditChainHead", "AuditEvent", "Base", "Body", "Bureau", "CalendarYear", "CaseAccess",
     "Certificate", "DeadlineRecompute", "Deployment", "DocumentService", "Group", "Incident", "IssuedDocument",
     "LoginThrottle", "Membership", "MessageReceipt", "MessageSubscription", "Notification", "NumberScheme",
-    "NumberSequence", "OutboxMessage", "ProcessInstance", "ProcessVersion", "RegistryFile",
+    "NumberSequence", "OutboxMessage", "ProcessInstance", "ProcessDraft", "ProcessDraftFile", "ProcessVersion", "RegistryFile",
     "SavedFilter", "StatutoryClockRow", "TaskComment", "TaskRow", "TimerRow", "UTCDateTime", "User", "WebSession",
     "install_triggers",
 ]

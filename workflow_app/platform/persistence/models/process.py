@@ -53,3 +53,45 @@ class ProcessVersion(Base):
     forms_json: Mapped[str] = mapped_column(Text)  # {name: form}
     warnings_json: Mapped[str] = mapped_column(Text, default="[]")
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessDraft(Base):
+    """A process owner's change set: edited copies of definition files, not yet deployed (docs/workspace.md).
+
+    ``revision`` counts saves; a save names the revision it was based on, so two owners editing the same
+    draft never overwrite each other silently (the second save is refused with 409). ``base_deployment_id``
+    is the latest deployment when the draft was opened: publishing checks the files it edits did not change
+    underneath it since.
+    """
+
+    __tablename__ = "process_draft"
+    __table_args__ = (Index("ix_process_draft_status", "status", "updated_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    process_key: Mapped[str | None] = mapped_column(String(200), index=True)  # the process it was opened from
+    status: Mapped[str] = mapped_column(String(16))  # editing | submitted | published | discarded
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    base_deployment_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class ProcessDraftFile(Base):
+    """One edited file of a draft. ``base_hash`` is the registry file's hash when the draft first changed
+    it (None: a new file), so publishing can tell whether someone else changed that file meanwhile."""
+
+    __tablename__ = "process_draft_file"
+    __table_args__ = (UniqueConstraint("draft_id", "filename"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("process_draft.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    base_hash: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64))
