@@ -12,6 +12,9 @@ from workflow_app.platform.organisation import N_
 ACTION_LABELS: dict[str, str] = {
     # cases and tasks
     "instance.start": N_("案件启动"),
+    "instance.migrate": N_("迁移到新版本流程"),
+    "migration.start": N_("开始迁移运行中的案件"),
+    "migration.finish": N_("迁移运行中的案件完成"),
     "task.claim": N_("认领任务"),
     "task.unclaim": N_("退回组内"),
     "task.assign": N_("分派任务"),

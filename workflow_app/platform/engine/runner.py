@@ -74,6 +74,7 @@ class PendingTimer:
     task_id: str
     name: str
     due_at: datetime
+    element: str | None = None  # the waiting BPMN element (its task spec name)
 
 
 @dataclass
@@ -81,6 +82,7 @@ class PendingMessage:
     task_id: str
     name: str
     correlation_key: str | None  # the waiting task's ``correlation_key`` variable; None: the business key
+    element: str | None = None  # the waiting BPMN element (its task spec name)
 
 
 @dataclass
@@ -298,8 +300,10 @@ def snapshot(workflow: BpmnWorkflow) -> Snapshot:
                 value = value.get("next")
             if value:
                 due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
-                shot.timers.append(PendingTimer(str(task.id), definition.name or task.task_spec.name, due))
+                shot.timers.append(PendingTimer(str(task.id), definition.name or task.task_spec.name, due,
+                                                task.task_spec.name))
         elif isinstance(definition, MessageEventDefinition):
             key = task.data.get("correlation_key")
-            shot.messages.append(PendingMessage(str(task.id), definition.name, str(key) if key else None))
+            shot.messages.append(PendingMessage(str(task.id), definition.name, str(key) if key else None,
+                                                task.task_spec.name))
     return shot

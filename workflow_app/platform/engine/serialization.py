@@ -122,3 +122,9 @@ def load_state(text: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow
     workflow = _SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = script_engine
     return workflow
+
+
+def spec_registry():
+    """The serializer's registry: it converts specs to dictionaries, which is how SpiffWorkflow's diff
+    compares two versions of an element (engine/version_migration.py)."""
+    return _SERIALIZER.registry

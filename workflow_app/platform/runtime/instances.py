@@ -156,6 +156,17 @@ def persist_step(session: Session, instance: ProcessInstance, version: ProcessVe
     _engine(clocks.apply, session, instance, log.directives, principal.username, runner.calendar_of(workflow))
 
 
+def store_migrated(session: Session, instance: ProcessInstance, version: ProcessVersion, workflow) -> None:
+    """Store a workflow moved to ``version`` (docs/operations.md "Migration"): its state under the optimistic
+    lock, the instance's version, and its projections rebuilt — task rows that stay keep their ids, timers
+    and message subscriptions are re-derived from the engine's waiting tasks. No engine step runs."""
+    instance.state = _dump(workflow)
+    instance.process_version_id = version.id
+    instance.updated_at = clock.now()
+    _project(session, instance, version, workflow, identity.parent_map(session))
+    session.flush()  # raises StaleDataError here if a step of this instance committed meanwhile
+
+
 def load_workflow(session: Session, instance: ProcessInstance):
     """The instance's version, its loaded definitions and its workflow, whose diagram text computes on the
     database's official calendar."""
@@ -324,10 +335,10 @@ def _project(session: Session, instance: ProcessInstance, version: ProcessVersio
 
     session.execute(delete(TimerRow).where(TimerRow.instance_id == instance.id, TimerRow.status == "pending"))
     for timer in shot.timers:
-        session.add(TimerRow(instance_id=instance.id, task_id=timer.task_id, name=timer.name,
+        session.add(TimerRow(instance_id=instance.id, task_id=timer.task_id, element=timer.element, name=timer.name,
                              due_at=timer.due_at, status="pending", attempts=0))
     session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance.id))
     for message in shot.messages:
         session.add(MessageSubscription(
-            instance_id=instance.id, task_id=message.task_id, message_name=message.name,
+            instance_id=instance.id, task_id=message.task_id, element=message.element, message_name=message.name,
             correlation_key=(message.correlation_key or instance.business_key)[:300], created_at=now))

@@ -41,11 +41,12 @@ from workflow_app.platform.persistence.models.runtime import (
     TimerRow,
 )
 from workflow_app.platform.persistence.models.inbox_filter import SavedFilter
+from workflow_app.platform.persistence.models.migration_run import MigrationResult, MigrationRun
 
 __all__ = [
     "ApiToken", "Attachment", "AuditChainHead", "AuditEvent", "Base", "Body", "Bureau", "CalendarYear", "CaseAccess",
     "Certificate", "DeadlineRecompute", "Deployment", "DocumentService", "Group", "Incident", "IssuedDocument",
-    "LoginThrottle", "Membership", "MessageReceipt", "MessageSubscription", "Notification", "NumberScheme",
+    "LoginThrottle", "Membership", "MigrationResult", "MigrationRun", "MessageReceipt", "MessageSubscription", "Notification", "NumberScheme",
     "NumberSequence", "OutboxMessage", "ProcessInstance", "ProcessDraft", "ProcessDraftFile", "ProcessVersion", "RegistryFile",
     "SavedFilter", "StatutoryClockRow", "TaskComment", "TaskRow", "TimerRow", "UTCDateTime", "User", "WebSession",
     "install_triggers",
