@@ -23,6 +23,7 @@ from workflow_app.entrypoints.api import (
     documents,
     instances,
     intake,
+    migrations,
     notifications,
     operations,
     personal,
@@ -198,5 +199,6 @@ def init_api(app: Flask) -> None:
                       collaboration.blp,  # inter-agency: transfers, ledgers, police, hearings, meetings
                       documents.blp,  # official documents: issue, service records, downloads
                       notifications.blp,  # the caller's notifications (docs/deadlines.md)
-                      attachments.blp):  # files of cases and tasks (docs/files.md)
+                      attachments.blp,  # files of cases and tasks (docs/files.md)
+                      migrations.blp):  # migration of running instances, live view (docs/operations.md)
         api.register_blueprint(blueprint)

@@ -39,6 +39,7 @@ from workflow_app.entrypoints.web import (  # the areas and the notifications bl
     login,
     meetings,
     notifications,
+    processes,
     search,
     supervision,
     tasks,
@@ -64,6 +65,7 @@ AREAS = (
     leadership,
     supervision,
     liaison,
+    processes,
 )
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.

@@ -33,7 +33,9 @@ LANG_COOKIE = "caseflow_lang"
 MESSAGES = {"completed": N_("任务已办结"), "registered": N_("已登记"), "logged_out": N_("已退出登录"),
             # the case actions (web/case_actions.py)
             "request_started": N_("已提交，待本机构联络员审核后发出"), "emergency_declared": N_("已认定为应急突发案件"),
-            "supervised": N_("已挂牌督办")}
+            "supervised": N_("已挂牌督办"),
+            # 流程管理 (web/processes.py)
+            "incident_retried": N_("故障已重新排队，后台任务将再次执行")}
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 

@@ -39,6 +39,8 @@ def home():
     p = principal()
     if p.roles() and p.roles() <= {"administrator"}:  # administrators hold no case tasks (docs/roles.md)
         return redirect(url_for("web.admin_index"))
+    if "process_owner" in p.roles() and p.roles() <= {"process_owner", "administrator"}:
+        return redirect(url_for("web.processes_page"))  # process owners hold no case tasks either (docs/roles.md)
     if "intake_clerk" in p.roles() and not any(r in p.roles() for r in ("inspector", "division_head")):
         return redirect(url_for("web.inbox_page", tab="mine"))
     return redirect(url_for("web.inbox_page"))

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from workflow_app.platform import clock
 from workflow_app.platform.audit import trail as audit
@@ -223,6 +224,11 @@ def run_batch(session: Session, principal: Principal, run_id: int) -> MigrationR
             result.status, result.reason, result.detail = "failed", exc.message, exc.detail
             run.failed += 1
             continue
+        except StaleDataError:
+            result.status, result.reason = "failed", "实例正被他人同时办理，未迁移，请稍后重试"
+            result.detail = "the instance changed concurrently; it was not migrated"
+            run.failed += 1
+            continue
         except Exception as exc:  # noqa: BLE001 — the instance stays on its version; the run goes on
             log.warning("migration run %s: instance %s failed", run.id, result.instance_id, exc_info=True)
             result.status, result.reason = "failed", "迁移失败，实例保持原版本"
@@ -240,6 +246,14 @@ def run_batch(session: Session, principal: Principal, run_id: int) -> MigrationR
                      after={"migrated": run.migrated, "failed": run.failed})
     session.flush()
     return run
+
+
+def advance(session: Session, principal: Principal, run_id: int) -> tuple[MigrationRun, list[MigrationResult]]:
+    """The next batch of a run that is still running (nothing for a finished one), then the run and its
+    results: what the migration page asks for, batch after batch."""
+    if _run(session, run_id).status == "running":
+        run_batch(session, principal, run_id)
+    return get_run(session, principal, run_id)
 
 
 def migrate(session: Session, principal: Principal, process_key: str, source_version, target_version,
