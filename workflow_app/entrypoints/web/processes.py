@@ -44,7 +44,9 @@ def live_view_element(key, element):
     """The instances at one element (htmx fragment under the diagram)."""
     p = principal()
     at = in_transaction(db(), lambda s: live_view.instances_at(s, p, key, request.args.get("version"), element))
-    return render_template("web/processes/_at_element.html", at=at, key=key)
+    # the element's name as the diagram shows it (the script sends it; only words, never markup: escaped)
+    name = (request.args.get("name") or element)[:200]
+    return render_template("web/processes/_at_element.html", at=at, key=key, element_name=name)
 
 
 @bp.route("/processes/<key>/incidents/<int:incident_id>/retry", methods=["POST"])

@@ -35,11 +35,12 @@ async function show() {
   viewer.get("eventBus").on("element.click", event => {
     const element = event.element;
     if (!element || element.type === "bpmn:Process" || element.type === "label" || element.type.endsWith("Flow")) return;
-    canvas.removeMarker(el.dataset.selected || "", "live-selected");
     if (el.dataset.selected && registry.get(el.dataset.selected)) canvas.removeMarker(el.dataset.selected, "live-selected");
     canvas.addMarker(element.id, "live-selected");
     el.dataset.selected = element.id;
-    htmx.ajax("GET", el.dataset.elementsUrl.replace("__EL__", encodeURIComponent(element.id)), {target: list, swap: "innerHTML"});
+    const url = el.dataset.elementsUrl.replace("__EL__", encodeURIComponent(element.id)) +
+      "&name=" + encodeURIComponent(element.businessObject.name || element.id);
+    htmx.ajax("GET", url, {target: list, swap: "innerHTML"});
   });
   canvas.zoom("fit-viewport", "auto");
   el.dataset.state = "ready";
