@@ -135,6 +135,22 @@ def _show(value: Any) -> str:
 _MISSING = object()
 
 
+def _difference(expected: Any, actual: Any, path: str = "") -> str:
+    """Where ``actual`` first departs from ``expected`` (as :func:`_matches` compares): ``claims.0.rule: T6 ≠ T5``."""
+    actual = _plain(actual)
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key, value in expected.items():
+            if key not in actual:
+                return f"{path + '.' if path else ''}{key}: {_show(value)} ≠ (none)"
+            if not _matches(value, actual[key]):
+                return _difference(value, actual[key], f"{path + '.' if path else ''}{key}")
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        for index, (e, a) in enumerate(zip(expected, actual)):
+            if not _matches(e, a):
+                return _difference(e, a, f"{path + '.' if path else ''}{index}")
+    return f"{path or '(value)'}: {_show(expected)} ≠ {_show(actual)}"
+
+
 def _at_path(data: Any, path: str) -> Any:
     current = data
     for part in path.split("."):
@@ -341,7 +357,7 @@ class _ScenarioLog(runner.StepLog):
         if self.count > MAX_ENGINE_TASKS:
             raise runner.EngineError(f"the scenario completed more than {MAX_ENGINE_TASKS} elements (a loop?)")
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
-        if bpmn_id:
+        if bpmn_id and not (self.path and self.path[-1] == bpmn_id):  # a multi-instance task counts once
             self.path.append(bpmn_id)
 
     def catch_up(self, workflow) -> None:
@@ -450,8 +466,9 @@ def _check_expect(run: _Run, expect: dict) -> list[tuple[str, str]]:
             name = item if isinstance(item, str) else item["name"]
             got = [n for n, _ in run.thrown]
             payloads = [p for n, p in run.thrown if n == name]
-            extra_zh = f"（{name} 的内容为 {_show(payloads[-1])}）" if payloads and not isinstance(item, str) else ""
-            extra_en = f" ({name} carried {_show(payloads[-1])})" if payloads and not isinstance(item, str) else ""
+            diff = _difference(item.get("payload"), payloads[-1]) if payloads and not isinstance(item, str) else ""
+            extra_zh = f"（{name} 的内容与期望不同：{diff}）" if diff else ""
+            extra_en = f" ({name} differs from the expectation: {diff})" if diff else ""
             out.append((f"应依次发出消息 {', '.join(i if isinstance(i, str) else i['name'] for i in expect['thrown'])}；"
                         f"未发出（或内容不符）：{name}；实际发出 {', '.join(got) or '（无）'}{extra_zh}",
                         f"messages thrown: expected {', '.join(i if isinstance(i, str) else i['name'] for i in expect['thrown'])} "
@@ -478,8 +495,9 @@ def _check_expect(run: _Run, expect: dict) -> list[tuple[str, str]]:
             if actual is _MISSING:
                 out.append((f"数据 {path} 应为 {_show(expected)}，实际没有该数据", f"data {path}: expected {_show(expected)}, it is not set"))
             elif not _matches(expected, actual):
-                out.append((f"数据 {path} 应为 {_show(expected)}，实际为 {_show(actual)}",
-                            f"data {path}: expected {_show(expected)}, got {_show(actual)}"))
+                diff = _difference(expected, actual, path)
+                out.append((f"数据 {path} 应为 {_show(expected)}，实际为 {_show(actual)}（{diff}）",
+                            f"data {path}: expected {_show(expected)}, got {_show(actual)} ({diff})"))
     return out
 
 
