@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -133,6 +134,25 @@ def _show(value: Any) -> str:
 
 
 _MISSING = object()
+_RELATIVE = re.compile(r"^\$(now|today)(?:([+-])(\d{1,4}))?$")
+
+
+def _resolve(value: Any) -> Any:
+    """Start data, task data and payloads may say "$now" (this instant, China time), "$today", "$today-30"
+    or "$today+5" (calendar days): a scenario means the same thing on whatever day it runs."""
+    if isinstance(value, str):
+        match = _RELATIVE.match(value)
+        if not match:
+            return value
+        days = int(match.group(3) or 0) * (-1 if match.group(2) == "-" else 1)
+        if match.group(1) == "now":
+            return (clock.now().astimezone(clock.CHINA_TZ) + timedelta(days=days)).isoformat()
+        return (clock.today_local() + timedelta(days=days)).isoformat()
+    if isinstance(value, dict):
+        return {k: _resolve(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v) for v in value]
+    return value
 
 
 def _difference(expected: Any, actual: Any, path: str = "") -> str:
@@ -531,7 +551,7 @@ def _do_step(run: _Run, step: dict) -> None:
                            f"task {step['complete']} is not ready (ready: {ready.replace('（无）', '(none)')})",
                            step["complete"])
         task = tasks[0]
-        data = dict(step.get("data") or {})
+        data = _resolve(dict(step.get("data") or {}))
         form_name = conventions.task_properties(task.task_spec).get("form")
         form = run.library.forms.get(form_name) if form_name else None
         if form is not None:
@@ -558,7 +578,7 @@ def _do_step(run: _Run, step: dict) -> None:
                 timer._set_internal_data(event_value=_PAST)
         runner.fire_timers(workflow, run.log)
     else:
-        payload = dict(step.get("payload") or {})
+        payload = _resolve(dict(step.get("payload") or {}))
         _check_data(payload, step["message"], names=False)
         runner.deliver_message(workflow, step["message"], payload, run.log)
 
@@ -573,7 +593,7 @@ def _check_data(data: dict, element: str | None, names: bool = True) -> None:
 def _run_scenario(library: Library, scenario: dict, calendar: OfficialCalendar) -> tuple[int | None, _Failure | None]:
     bundle = library.processes[scenario["process"]]
     start = scenario.get("start") or {}
-    data = dict(start.get("data") or {})
+    data = _resolve(dict(start.get("data") or {}))
     number, step = 0, None
     run = None
     try:
