@@ -55,7 +55,10 @@ def _rejected(problems: list[DefinitionError]) -> DefinitionRejected:
 
 
 def _tests_failed(report: definition_tests.TestReport) -> DefinitionRejected:
-    failures = report.failures
+    # Checks first (statutory ranges and the like say most directly what is wrong), then decision cases,
+    # then scenarios (which often fail as a consequence).
+    order = {"check": 0, "decision": 1, "scenario": 2}
+    failures = sorted(report.failures, key=lambda f: order.get(f.kind, 3))
     first = failures[0]
     return DefinitionRejected(
         f"定义测试未通过（{len(failures)} 项），不能发布：{first.message_zh}",
@@ -78,7 +81,7 @@ def check_library(files: dict[str, bytes]) -> lib.Library:
     return library
 
 
-def deploy(session: Session, files: dict[str, bytes], actor: str, source: str = "api") -> DeployResult:
+def _check_upload(files: dict[str, bytes]) -> None:
     if not files:
         raise DefinitionRejected("没有上传任何文件", "no files in the deployment", problems=[])
     if len(files) > MAX_FILES_PER_DEPLOYMENT:
@@ -93,9 +96,19 @@ def deploy(session: Session, files: dict[str, bytes], actor: str, source: str = 
     if problems:
         raise _rejected(problems)
 
-    current = {row.filename: row for row in session.scalars(select(RegistryFile))}
-    merged = {name: row.content for name, row in current.items()}
+
+def merged_files(session: Session, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The library as it would be after deploying ``files`` (uploaded files replace current files of the
+    same name); the upload's names are checked first (:class:`DefinitionRejected`). Stores nothing."""
+    _check_upload(files)
+    merged = {row.filename: row.content for row in session.scalars(select(RegistryFile))}
     merged.update(files)
+    return merged
+
+
+def deploy(session: Session, files: dict[str, bytes], actor: str, source: str = "api") -> DeployResult:
+    merged = merged_files(session, files)
+    current = {row.filename: row for row in session.scalars(select(RegistryFile))}
     library = check_library(merged)
 
     now = clock.now()
