@@ -40,7 +40,9 @@ def configure_files(settings: Settings) -> FileTypePolicy:
 def open_database(settings: Settings) -> Database:
     """The database the settings name, ready for the application: its schema created (demo, development)
     or checked to be at the code's revision, and the process library synced when the settings ask for it;
-    the attachments' file store configured. The app and the worker start the same way."""
+    the attachments' file store configured. The app and the worker start the same way. Wired first: the
+    sync runs the library's definition tests, whose diagram text calls the bootstrap's functions."""
+    bootstrap.wire()
     configure_files(settings)
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from workflow_app.domain.reports import rollups
-from workflow_app.entrypoints import demo
+from workflow_app.entrypoints import bootstrap, demo
 from workflow_app.entrypoints.app import create_app, open_database
 from workflow_app.entrypoints.config import InsecureConfiguration, Settings
 from workflow_app.entrypoints.logging_setup import configure
@@ -17,6 +17,7 @@ from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.deadlines import calendar_years as calendar
 from workflow_app.platform.errors import DomainError
 from workflow_app.platform.identity import directory as identity
+from workflow_app.platform.modelling import definition_tests
 from workflow_app.platform.persistence import migrate
 from workflow_app.platform.persistence.database import Database, in_transaction
 from workflow_app.platform.processes import registry
@@ -44,6 +45,7 @@ def cmd_db(args, settings):
 
 
 def cmd_deploy(args, settings):
+    bootstrap.wire()  # the deployment runs the library's definition tests (diagram functions)
     db = _db(settings)
     files = {}
     for path in map(Path, args.files):
@@ -55,6 +57,33 @@ def cmd_deploy(args, settings):
         print(f"unchanged {key}")
     for warning in result.warnings:
         print(f"warning: {warning}")
+
+
+def cmd_definitions_test(args, settings):
+    """Run the definition tests of the library folders (default: the configured library) in memory."""
+    bootstrap.wire()
+    folders = [Path(f) for f in args.folders] or settings.library_folders
+    missing = [str(f) for f in folders if not f.is_dir()]
+    if missing:
+        print(f"错误：没有这个文件夹 (no such folder): {', '.join(missing)}", file=sys.stderr)
+        return 2
+    report = definition_tests.run_tests(registry.library_files(folders))
+    english = args.english
+    for problem in report.problems:
+        print(f"PROBLEM  {problem['file']}:{problem.get('line') or '-'}: {problem['reason']}")
+    for result in report.results:
+        if result.passed and not args.verbose:
+            continue
+        mark = "ok  " if result.passed else "FAIL"
+        where = f" [{result.element}]" if result.element and not result.passed else ""
+        text = "" if result.passed else "\n      " + (result.message if english else result.message_zh)
+        print(f"{mark}  {result.file}  {result.kind}  {result.name}{where}{text}")
+    failed = len(report.failures)
+    if report.problems:
+        print("定义文件校验未通过，未运行测试 (the library does not build; no test ran)")
+    else:
+        print(f"{len(report.results)} 项测试，{failed} 项未通过 ({len(report.results)} tests, {failed} failed)")
+    return 0 if report.passed else 1
 
 
 def cmd_bureau(args, settings):
@@ -210,6 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("files", nargs="+")
     d.add_argument("--actor", default="cli")
     d.set_defaults(func=cmd_deploy)
+
+    dt = sub.add_parser("definitions", help="the process library's definitions")
+    dtsub = dt.add_subparsers(dest="definitions_command", required=True)
+    dtt = dtsub.add_parser("test", help="run the definition tests (*.test.json) in memory; exit 1 if any fails")
+    dtt.add_argument("folders", nargs="*", help="library folders (default: the configured library, bpmn/ and forms/)")
+    dtt.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
+    dtt.add_argument("--english", action="store_true", help="English messages")
+    dtt.set_defaults(func=cmd_definitions_test)
 
     b = sub.add_parser("bureau", help="add a bureau")
     b.add_argument("code"); b.add_argument("name")

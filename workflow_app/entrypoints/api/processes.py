@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from workflow_app.entrypoints.api.common import current_principal, db
 from workflow_app.entrypoints.api.schemas import (
+    DefinitionTestReportSchema,
     DeploymentResultSchema,
     DeploymentUploadSchema,
     ProblemSchema,
@@ -17,6 +18,7 @@ from workflow_app.entrypoints.api.schemas import (
 )
 from workflow_app.platform.errors import DefinitionRejected
 from workflow_app.platform.identity import access
+from workflow_app.platform.modelling import definition_tests
 from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.platform.persistence.models import ProcessVersion
 from workflow_app.platform.processes import registry
@@ -92,3 +94,26 @@ def deploy(_args):
         return {"deployment_id": result.deployment_id, "created": [_version(v) for v in result.created],
                 "unchanged": result.unchanged, "warnings": result.warnings}
     return in_transaction(db(), run)
+
+
+@blp.route("/definition-tests", methods=["POST"])
+@blp.arguments(DeploymentUploadSchema, location="files")
+@blp.response(200, DefinitionTestReportSchema)
+@blp.alt_response(403, schema=ProblemSchema)
+@blp.alt_response(422, schema=ProblemSchema)
+def run_definition_tests(_args):
+    """Run the definition tests of the library as it would be after deploying the uploaded files
+    (multipart field ``files``, repeatable, as for ``/deployments``) — in memory: nothing is stored and no
+    case is created. The answer lists every test with its outcome; ``passed`` is false when one fails or
+    the library does not build (``problems``). Test files are ``*.test.json`` (docs/definition-tests.md).
+    """
+    principal = current_principal()
+    in_transaction(db(), lambda s: access.require_can_deploy(s, principal))
+    uploads = request.files.getlist("files")
+    if not uploads:
+        raise DefinitionRejected("没有上传任何文件", "multipart field 'files' is empty", problems=[])
+    files = {}
+    for upload in uploads:
+        files[upload.filename or ""] = upload.read()
+    merged = in_transaction(db(), lambda s: registry.merged_files(s, files))
+    return definition_tests.run_tests(merged).as_dict()

@@ -41,6 +41,26 @@ class DeploymentResultSchema(Schema):
     warnings = fields.List(fields.String())
 
 
+class DefinitionTestResultSchema(Schema):
+    file = fields.String(metadata={"description": "the test file (*.test.json)"})
+    name = fields.String(metadata={"description": "the test's name as the file writes it"})
+    kind = fields.String(validate=validate.OneOf(["decision", "check", "scenario"]))
+    target = fields.String(metadata={"description": "decision id or process id"})
+    element = fields.String(allow_none=True, metadata={"description": "BPMN/DMN element the failure is about (a rule, a task)"})
+    step = fields.Integer(allow_none=True, metadata={"description": "scenario step that failed (1-based; 0 = the start)"})
+    passed = fields.Boolean()
+    message_zh = fields.String(metadata={"description": "what was expected and what came out, in Chinese"})
+    message = fields.String(metadata={"description": "the same in English"})
+
+
+class DefinitionTestReportSchema(Schema):
+    passed = fields.Boolean(metadata={"description": "every test passed and the library built"})
+    total = fields.Integer()
+    failed = fields.Integer()
+    results = fields.List(fields.Nested(DefinitionTestResultSchema))
+    problems = fields.List(fields.Dict(), metadata={"description": "the library did not build (file, line, reason): no test ran"})
+
+
 class StartInstanceSchema(Schema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
     business_key = fields.String(required=True, validate=validate.Length(min=1, max=100))

@@ -3,13 +3,17 @@
 Validation happens in full before anything is stored (the registry service stores only what this module
 accepted):
 
-1. every file parses as hardened XML (BPMN/DMN) or JSON (forms);
+1. every file parses as hardened XML (BPMN/DMN) or JSON (forms; definition tests ``*.test.json`` against
+   their JSON Schema, engine/test_files.py);
 2. BPMN and DMN files validate against their XML schemas;
 3. SpiffWorkflow parses every process and decision; every executable process builds a workflow;
 4. every diagram text (scripts, conditions, timers, task-property expressions, DMN entries) compiles
    under the sandbox policy;
 5. every user task resolves to a candidate group and names a form that exists and is valid JSON Schema;
-6. every referenced decision and called process exists.
+6. every referenced decision and called process exists;
+7. every decision, output, rule, process, task, timer and message a definition test names exists.
+
+Running the definition tests is engine/definition_tests.py's job (docs/definition-tests.md).
 
 A bundle is what one deployed version of a process needs: its BPMN file, the files of the processes it
 calls, the decision files and the forms it uses. Its content hash decides whether a new version is due.
@@ -30,7 +34,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from workflow_app.platform.engine import conventions, sandbox, task_data
+from workflow_app.platform.engine import conventions, sandbox, task_data, test_files
 from workflow_app.platform.engine.runner import EXPRESSION_PROPERTIES
 from workflow_app.platform.engine.xml_safety import MAX_XML_BYTES, DefinitionError, parse_xml
 
@@ -78,12 +82,26 @@ class ProcessBundle:
 
 
 @dataclass
+class DecisionInfo:
+    """A decision of the library: the file it is in and its parsed table (SpiffWorkflow's model)."""
+    decision_id: str
+    filename: str
+    table: object
+
+
+@dataclass
 class Library:
     processes: dict[str, ProcessBundle]
     forms: dict[str, dict]
+    #: decision id -> its file and table (what decision tests and checks run against)
+    decisions: dict[str, DecisionInfo] = field(default_factory=dict)
+    #: test file name -> its validated document (docs/definition-tests.md); never part of a bundle
+    tests: dict[str, dict] = field(default_factory=dict)
 
 
 def _kind(filename: str) -> str:
+    if test_files.is_test_file(filename):
+        return "test"
     suffix = PurePosixPath(filename).suffix.lower()
     return {".bpmn": "bpmn", ".dmn": "dmn", ".json": "form"}.get(suffix, "")
 
@@ -93,7 +111,7 @@ def check_filename(filename: str) -> None:
     if not name or name != filename or name.startswith(".") or len(name) > 200:
         raise DefinitionError(filename, "file name must be a plain name such as 'case.bpmn'")
     if not _kind(name):
-        raise DefinitionError(filename, "unsupported file type (expected .bpmn, .dmn or .json)")
+        raise DefinitionError(filename, "unsupported file type (expected .bpmn, .dmn, .json or .test.json)")
 
 
 def parse_form(filename: str, content: bytes) -> dict:
@@ -231,10 +249,13 @@ def build_library(files: dict[str, bytes], script_engine_factory) -> Library:
     problems: list[DefinitionError] = []
     roots: dict[str, etree._Element] = {}
     forms: dict[str, dict] = {}
+    tests: dict[str, dict] = {}
     for filename, content in sorted(files.items()):
         try:
             check_filename(filename)
-            if _kind(filename) == "form":
+            if _kind(filename) == "test":
+                tests[filename] = test_files.parse_test_file(filename, content)
+            elif _kind(filename) == "form":
                 forms[filename] = parse_form(filename, content)
             else:
                 roots[filename] = parse_xml(content, filename)
@@ -283,7 +304,22 @@ def build_library(files: dict[str, bytes], script_engine_factory) -> Library:
             problems.append(_spiff_problem(exc, filename, roots))
     if problems:
         raise LibraryError(problems)
-    return Library(processes=bundles, forms=forms)
+
+    decisions: dict[str, DecisionInfo] = {}
+    for ref, dmn_parser in parser.dmn_parsers.items():
+        try:
+            dmn_parser.parse()
+            decisions[ref] = DecisionInfo(ref, dmn_parser.filename, dmn_parser.decision.decisionTables[0])
+        except (ValidationException, SpiffWorkflowException, ValueError, KeyError, AttributeError, TypeError,
+                IndexError) as exc:
+            problems.append(_spiff_problem(exc, dmn_parser.filename, roots))
+    facts = {pid: test_files.ProcessFacts(b.spec, b.subprocess_specs) for pid, b in bundles.items()}
+    for filename, document in tests.items():
+        problems.extend(test_files.check_references(
+            filename, document, {ref: d.table for ref, d in decisions.items()}, facts))
+    if problems:
+        raise LibraryError(problems)
+    return Library(processes=bundles, forms=forms, decisions=decisions, tests=tests)
 
 
 def _build_bundle(parser, process_id, files, roots, forms, decision_files, process_files, script_engine_factory):

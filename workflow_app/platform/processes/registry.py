@@ -1,8 +1,13 @@
 """The process registry: deploy definition files, keep one immutable version per content change.
 
 A deployment validates the whole library as it would be after the upload (uploaded files replace
-current files of the same name). Only if everything passes are files and new versions stored, in the
-caller's transaction; otherwise nothing changes and every problem is reported with file, line and reason.
+current files of the same name), then runs the library's definition tests on it in memory
+(engine/definition_tests.py, docs/definition-tests.md). Only if everything passes are files and new
+versions stored, in the caller's transaction; otherwise nothing changes and every problem — or every
+failing test, named — is reported.
+
+Test files (``*.test.json``, kind "test") are stored as registry files and travel with the library; they
+are not part of any process version's bundle, so a version's content hash never changes because a test did.
 
 Definitions are installation-wide (no bureau column): who may deploy is the caller's check,
 :func:`services.access.require_can_deploy` for the API (process owners of a top-level bureau only,
@@ -21,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow_app.platform import clock
+from workflow_app.platform.engine import definition_tests
 from workflow_app.platform.engine import library as lib
 from workflow_app.platform.engine import runner, serialization
 from workflow_app.platform.engine.xml_safety import DefinitionError
@@ -48,7 +54,34 @@ def _rejected(problems: list[DefinitionError]) -> DefinitionRejected:
     )
 
 
-def deploy(session: Session, files: dict[str, bytes], actor: str, source: str = "api") -> DeployResult:
+def _tests_failed(report: definition_tests.TestReport) -> DefinitionRejected:
+    # Checks first (statutory ranges and the like say most directly what is wrong), then decision cases,
+    # then scenarios (which often fail as a consequence).
+    order = {"check": 0, "decision": 1, "scenario": 2}
+    failures = sorted(report.failures, key=lambda f: order.get(f.kind, 3))
+    first = failures[0]
+    return DefinitionRejected(
+        f"定义测试未通过（{len(failures)} 项），不能发布：{first.message_zh}",
+        f"{len(failures)} definition test(s) failed: " + "; ".join(f"{f.file}: {f.message}" for f in failures),
+        problems=[{"file": f.file, "line": None, "reason": f.message, "reason_zh": f.message_zh, "test": f.name,
+                   "kind": f.kind, "target": f.target, "element": f.element, "step": f.step} for f in failures],
+    )
+
+
+def check_library(files: dict[str, bytes]) -> lib.Library:
+    """The library ``files`` make, validated and its definition tests passed, or :class:`DefinitionRejected`
+    (problems by file and line, or the failing tests named). Stores nothing."""
+    try:
+        library = lib.build_library(files, runner.build_only_script_engine)
+    except lib.LibraryError as exc:
+        raise _rejected(exc.problems) from None
+    report = definition_tests.run_for_deployment(library, files)
+    if not report.passed:
+        raise _tests_failed(report)
+    return library
+
+
+def _check_upload(files: dict[str, bytes]) -> None:
     if not files:
         raise DefinitionRejected("没有上传任何文件", "no files in the deployment", problems=[])
     if len(files) > MAX_FILES_PER_DEPLOYMENT:
@@ -63,13 +96,20 @@ def deploy(session: Session, files: dict[str, bytes], actor: str, source: str = 
     if problems:
         raise _rejected(problems)
 
-    current = {row.filename: row for row in session.scalars(select(RegistryFile))}
-    merged = {name: row.content for name, row in current.items()}
+
+def merged_files(session: Session, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The library as it would be after deploying ``files`` (uploaded files replace current files of the
+    same name); the upload's names are checked first (:class:`DefinitionRejected`). Stores nothing."""
+    _check_upload(files)
+    merged = {row.filename: row.content for row in session.scalars(select(RegistryFile))}
     merged.update(files)
-    try:
-        library = lib.build_library(merged, runner.build_only_script_engine)
-    except lib.LibraryError as exc:
-        raise _rejected(exc.problems) from None
+    return merged
+
+
+def deploy(session: Session, files: dict[str, bytes], actor: str, source: str = "api") -> DeployResult:
+    merged = merged_files(session, files)
+    current = {row.filename: row for row in session.scalars(select(RegistryFile))}
+    library = check_library(merged)
 
     now = clock.now()
     deployment = Deployment(deployed_at=now, deployed_by=actor, source=source, files=json.dumps(sorted(files)))
@@ -122,7 +162,7 @@ def library_files(folders: list[Path]) -> dict[str, bytes]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.suffix.lower() not in (".bpmn", ".dmn", ".json") or not path.is_file():
+            if path.suffix.lower() not in (".bpmn", ".dmn", ".json") or not path.is_file():  # *.test.json too
                 continue
             if path.name in files:
                 raise DefinitionRejected(f"文件名重复：{path.name}", f"{path} and {origin[path.name]} share a name",

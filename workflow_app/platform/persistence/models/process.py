@@ -15,7 +15,7 @@ class RegistryFile(Base):
     __tablename__ = "registry_file"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     filename: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(8))  # bpmn | dmn | form
+    kind: Mapped[str] = mapped_column(String(8))  # bpmn | dmn | form | test (docs/definition-tests.md)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
