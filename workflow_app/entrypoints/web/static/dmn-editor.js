@@ -58,7 +58,7 @@ function bindChanges() {
 }
 
 async function start() {
-  modeler = new DmnJS({container, common: {keyboard: {bindTo: window}}});
+  modeler = new DmnJS({container});
   await modeler.importXML(data.content);
   const first = modeler.getViews().find(v => v.type === "decisionTable") || modeler.getViews().find(v => v.type !== "drd");
   if (first) await modeler.open(first);

@@ -347,6 +347,29 @@ function selectById(id) {
   if (box) { box.scrollIntoView({block: "nearest"}); box.classList.add("flash-focus"); }
 }
 
+// SpiffWorkflow reads a multi-instance's loopDataInputRef / loopDataOutputRef as variable names, not as ids
+// of data elements; moddle drops a reference it cannot resolve, so they are put back from the file's text
+// as stand-ins that serialize to the same name (docs/workspace.md "Editing").
+const BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+function restoreLoopReferences(originalXml) {
+  const doc = new DOMParser().parseFromString(originalXml, "application/xml");
+  const byId = {};
+  const walk = obj => {
+    if (!obj || typeof obj !== "object" || !obj.$type) return;
+    if (obj.id) byId[obj.id] = obj;
+    for (const key of ["rootElements", "flowElements", "participants"]) (obj[key] || []).forEach(walk);
+  };
+  walk(definitions());
+  for (const [tag, type] of [["loopDataInputRef", "bpmn:DataInput"], ["loopDataOutputRef", "bpmn:DataOutput"]]) {
+    for (const node of Array.from(doc.getElementsByTagNameNS(BPMN_NS, tag))) {
+      const activity = node.parentNode && node.parentNode.parentNode;
+      const bo = activity && byId[activity.getAttribute("id")];
+      const loop = bo && bo.loopCharacteristics, name = node.textContent.trim();
+      if (loop && name && !loop.get(tag)) loop.set(tag, moddle.create(type, {id: name}));
+    }
+  }
+}
+
 // -- start ---------------------------------------------------------------------------------------------
 
 async function start() {
@@ -358,6 +381,7 @@ async function start() {
   if (warnings.length) console.warn("import warnings", warnings);
   [modeling, moddle, canvas, registry, selection, overlays] =
     ["modeling", "moddle", "canvas", "elementRegistry", "selection", "overlays"].map(s => modeler.get(s));
+  restoreLoopReferences(data.content);
   canvas.zoom("fit-viewport", "auto");
   saver = setupSaving({
     getContent: async () => (await modeler.saveXML({format: true})).xml,
