@@ -36,6 +36,11 @@ def test_an_owner_edits_a_diagram_a_decision_table_and_a_form(server, new_page):
     expect(lane.locator('[data-key="lane:Lane_clerk:body"]')).to_have_value("intake")
     lane.locator('[data-key="lane:Lane_clerk:role"]').select_option("inspector")
     expect(lane).to_contain_text("[intake/inspector]")
+    page.click("#canvas", position={"x": 400, "y": 30})  # undo/redo on the canvas covers the panel's edits
+    page.keyboard.press("Control+Z")
+    expect(page.locator('[data-lane="Lane_clerk"]')).to_contain_text("[intake/intake_clerk]")
+    page.keyboard.press("Control+Y")
+    expect(page.locator('[data-lane="Lane_clerk"]')).to_contain_text("[intake/inspector]")
     shot(page, "modeler_lane_group")
     page.click("#save-file")
     expect(page.locator("#draft-revision")).to_have_text("1")
