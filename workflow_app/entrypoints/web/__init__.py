@@ -38,6 +38,7 @@ from workflow_app.entrypoints.web import (  # the areas and the notifications bl
     liaison,
     login,
     meetings,
+    modeler,
     notifications,
     processes,
     search,
@@ -66,13 +67,16 @@ AREAS = (
     supervision,
     liaison,
     processes,
+    modeler,
 )
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.
 VENDOR_FILES: dict[str, tuple[set[str], tuple[str, ...]]] = {
     "htmx.org": ({"dist/htmx.min.js"}, ()),
     "echarts": ({"dist/echarts.min.js"}, ()),
-    "bpmn-js": ({"dist/bpmn-navigated-viewer.production.min.js"}, ("dist/assets/",)),
+    "bpmn-js": ({"dist/bpmn-navigated-viewer.production.min.js", "dist/bpmn-modeler.production.min.js"},
+                ("dist/assets/",)),
+    "dmn-js": ({"dist/dmn-modeler.production.min.js"}, ("dist/assets/",)),
     "bpmn-auto-layout": ({"dist/index.js"}, ()),
     "bpmn-moddle": ({"dist/index.js"}, ()),
     "moddle": ({"dist/index.js"}, ()),
