@@ -111,6 +111,10 @@ ACTION_LABELS: dict[str, str] = {
     "certificate.add": N_("登记执法证"),
     "certificate.revoke": N_("注销执法证"),
     "process.deploy": N_("部署流程"),
+    "draft.create": N_("新建流程草稿"),
+    "draft.save": N_("保存流程草稿"),
+    "draft.revert_file": N_("撤销草稿中的文件修改"),
+    "draft.discard": N_("放弃流程草稿"),
     "document.issue": N_("制发文书"),
     "document.serve": N_("送达文书"),
 }
