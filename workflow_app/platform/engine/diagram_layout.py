@@ -403,16 +403,19 @@ class ContainerLayout:
         labels = [n.label for n in list(self.nodes.values()) + list(self.boundary.values()) if n.label]
         channel_use: dict[int, list[tuple[float, float, float]]] = {}
         corridor_next: dict[int, int] = {}
+        routed: list[tuple[Flow, list]] = []
         for f in sorted(self.flows, key=lambda f: (f.back, self.nodes.get(self._graph_source(f.source)).rank)):
             src = self.boundary.get(f.source) or self.nodes[f.source]
             tgt = self.nodes[f.target]
             ignore = {f.source, f.target, self.host_of.get(f.source)}
             best = None
+            others = [seg for g, segs in routed if g.source != f.source and g.target != f.target for seg in segs]
             for points in self._candidates(f, src, tgt, channel_use, corridor_next):
-                cost = self._cost(points, shapes, labels, ignore)
+                cost = self._cost(points, shapes, labels, ignore, others)
                 if best is None or cost < best[0]:
                     best = (cost, points)
             f.points = _simplify(best[1])
+            routed.append((f, list(zip(f.points, f.points[1:]))))
             for (ax, ay), (bx, by) in zip(f.points, f.points[1:]):
                 if ax == bx:
                     channel_use.setdefault(round(ax), []).append((min(ay, by), max(ay, by), ax))
@@ -500,9 +503,17 @@ class ContainerLayout:
         out.append([right, (t.cx, s.cy), enter])
         return out
 
-    def _cost(self, points, shapes, labels, ignore) -> float:
+    def _cost(self, points, shapes, labels, ignore, others=()) -> float:
         cost = 0.0
         for (ax, ay), (bx, by) in zip(points, points[1:]):
+            for (cx, cy), (dx, dy) in others:
+                # Running along another flow (not one it splits from or merges into) hides both.
+                if ax == bx and cx == dx and abs(ax - cx) < 3 and \
+                        min(max(ay, by), max(cy, dy)) - max(min(ay, by), min(cy, dy)) > 2:
+                    cost += 40
+                elif ay == by and cy == dy and abs(ay - cy) < 3 and \
+                        min(max(ax, bx), max(cx, dx)) - max(min(ax, bx), min(cx, dx)) > 2:
+                    cost += 40
             seg = Rect(min(ax, bx) - 1, min(ay, by) - 1, abs(bx - ax) + 2, abs(by - ay) + 2)
             for sid, r in shapes.items():
                 if sid in ignore:
