@@ -3,7 +3,8 @@ joint_hearing.bpmn, liaison_meeting.bpmn, liaison_action.bpmn, forms/collab_*.js
 
 The repeated shapes (one task per body lane, a boundary timer and an escalation task per waiting step)
 are written once here. The generated files are the source of truth once a process owner edits them in a
-modeler; run ``python tests/collaboration/make_diagrams.py`` only to regenerate from scratch.
+modeler; run ``python tests/collaboration/make_diagrams.py`` only to regenerate from scratch, then
+``scripts/layout-diagrams`` to draw them (docs/diagrams.md).
 """
 from __future__ import annotations
 

@@ -168,6 +168,7 @@ def _police_view(row: T, tasks: list[TaskRow], case_instance: int | None, now: d
                  "step_due_at": current.due_at if current else None,
                  "step_overdue": bool(current and current.due_at and current.due_at < now),
                  "side": side, "side_label": SIDE_LABELS[side], "case_instance_id": case_instance,
+                 "instance_id": row.instance_id,
                  "tasks": tasks})
     return view
 
