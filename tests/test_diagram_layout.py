@@ -64,9 +64,12 @@ def test_every_library_diagram_draws_every_element(path):
 
 @pytest.mark.parametrize("path", BPMN_FILES + DMN_FILES, ids=lambda p: p.name)
 def test_layout_is_idempotent_and_only_adds_drawing(path):
+    # The library files may be redrawn by hand in a modeler (docs/diagrams.md): what is required is that the
+    # tool gives the same text when run again on its own output, not that every file is its output.
     text = path.read_text(encoding="utf-8")
     layout = dl.layout_dmn if path.suffix == ".dmn" else dl.layout_bpmn
-    assert layout(text) == text, "run scripts/layout-diagrams and commit the result"
+    drawn = layout(text)
+    assert layout(drawn) == drawn
     if path.suffix == ".bpmn":
         stripped = dl._DIAGRAM.sub("", text)
         assert _semantics(stripped) == _semantics(text)
