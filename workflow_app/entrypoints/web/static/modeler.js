@@ -166,10 +166,21 @@ function header(element, kind) {
 }
 
 function processPanel(element) {
-  const bo = element.businessObject;
+  // A diagram with lanes is drawn as a pool (bpmn:Collaboration with one participant, docs/diagrams.md):
+  // its process is the participant's; the process name is the one the engine and the lists show.
+  const root = element.businessObject;
+  const participant = root.$type === "bpmn:Collaboration" ? (root.participants || [])[0] : null;
+  const bo = participant && participant.processRef ? participant.processRef : root;
+  const setName = v => {
+    update(element, bo, {name: v || undefined});
+    if (participant) {
+      const shape = registry.get(participant.id);
+      if (shape) modeling.updateProperties(shape, {name: v || undefined});
+    }
+  };
   const lanes = allLanes();
   return [el("h3", {text: "流程"}), el("div", {class: "muted small", text: "ID：" + bo.id}),
-    row("流程名称", text("name", bo.name, v => update(element, bo, {name: v || undefined}))),
+    row("流程名称", text("name", bo.name, setName)),
     el("h4", {text: "泳道与办理组"}),
     lanes.length ? lanes.map(laneEditor) : el("p", {class: "muted", text: "本流程没有泳道：用户任务须各自设置办理组。"}),
     el("p", {class: "help", text: "选中图中的元素可编辑其属性。"})];
