@@ -67,6 +67,16 @@ def test_the_shipped_library_passes_and_tests_every_table_and_process():
     assert report.as_dict()["passed"] is True
 
 
+@pytest.mark.parametrize("moment", ["2024-03-01T10:00:00+08:00", "2027-02-10T10:00:00+08:00",
+                                    "2031-12-31T23:30:00+08:00"])
+def test_the_shipped_tests_mean_the_same_on_any_day(freeze_clock, moment):
+    """Scenario dates are relative ("$today-900"), so the library passes whatever day the clock says."""
+    from datetime import datetime
+    freeze_clock(datetime.fromisoformat(moment))
+    report = run_tests(shipped())
+    assert report.passed, [r.message for r in report.failures] + report.problems
+
+
 def test_t1_outside_the_statutory_range_fails_the_check_naming_the_row():
     report = run_tests(with_files(criminal_thresholds__dmn=thresholds(t1="30000")))
     assert not report.passed
