@@ -20,9 +20,14 @@ import json
 from typing import Any
 
 from lxml import etree
+from sqlalchemy import select
 
 from workflow_app.platform.engine import library as lib
 from workflow_app.platform.engine.xml_safety import DefinitionError, parse_xml
+from workflow_app.platform.identity import access
+from workflow_app.platform.modelling import drafts, publication
+from workflow_app.platform.persistence.models import RegistryFile
+from workflow_app.platform.processes import registry
 
 BPMN = lib.BPMN_NS
 SPIFF = lib.SPIFF_NS
@@ -389,3 +394,21 @@ def diff_files(old: dict[str, bytes], new: dict[str, bytes]) -> list[dict]:
         entry["summary"] = counts
         out.append(entry)
     return out
+
+
+def compare_versions(session, principal, process_key: str, a: int, b: int) -> dict:
+    """The comparison of two versions of a process (``a`` the older as the reader chose it, ``b`` the other)."""
+    access.require_process_owner(principal)
+    old, new = registry.get_version(session, process_key, a), registry.get_version(session, process_key, b)
+    return {"process_key": process_key, "a": a, "b": b, "main_file": publication.main_file(new),
+            "old_main_file": publication.main_file(old),
+            "files": diff_files(publication.version_files(old), publication.version_files(new))}
+
+
+def compare_draft(session, principal, draft_id: int) -> dict:
+    """The draft's edited files against the library's current ones ("draft vs. library")."""
+    draft = drafts.get_draft(session, principal, draft_id)
+    edited = drafts.edited_files(session, draft)
+    current = {row.filename: row.content for row in session.scalars(
+        select(RegistryFile).where(RegistryFile.filename.in_(list(edited) or [""])))}
+    return {"draft_id": draft.id, "files": diff_files(current, edited)}
