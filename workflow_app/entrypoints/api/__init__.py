@@ -21,6 +21,7 @@ from workflow_app.entrypoints.api import (
     auth,
     collaboration,
     documents,
+    drafts,
     instances,
     intake,
     notifications,
@@ -198,5 +199,6 @@ def init_api(app: Flask) -> None:
                       collaboration.blp,  # inter-agency: transfers, ledgers, police, hearings, meetings
                       documents.blp,  # official documents: issue, service records, downloads
                       notifications.blp,  # the caller's notifications (docs/deadlines.md)
-                      attachments.blp):  # files of cases and tasks (docs/files.md)
+                      attachments.blp,  # files of cases and tasks (docs/files.md)
+                      drafts.blp):  # process owners' workspace: drafts, publication, versions (docs/workspace.md)
         api.register_blueprint(blueprint)
