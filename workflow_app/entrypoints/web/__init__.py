@@ -42,6 +42,7 @@ from workflow_app.entrypoints.web import (  # the areas and the notifications bl
     search,
     supervision,
     tasks,
+    workspace,
 )
 from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp
 
@@ -64,6 +65,7 @@ AREAS = (
     leadership,
     supervision,
     liaison,
+    workspace,
 )
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.
