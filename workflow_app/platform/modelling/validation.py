@@ -148,9 +148,11 @@ def validate_files(files: dict[str, bytes], lint_files: set[str] | None = None,
     except lib.LibraryError as exc:
         problems.extend(_deploy_problem(p, roots) for p in exc.problems)
     else:
-        for bundle in library.processes.values():
+        for bundle in library.processes.values():  # the warnings of the files shown, not the whole library's
             for warning in bundle.warnings:
-                problems.append(_warning_problem(warning, bundle.bpmn_files, roots))
+                problem = _warning_problem(warning, bundle.bpmn_files, roots)
+                if problem.file in lint_files:
+                    problems.append(problem)
     for name in sorted(lint_files):
         root = roots.get(name)
         if root is None:
