@@ -14,6 +14,7 @@ from workflow_app.entrypoints.web import init_web
 from workflow_app.platform.files import attachments
 from workflow_app.platform.files.content_types import FileTypePolicy
 from workflow_app.platform.files.storage import BlobStore, LocalFolderStorage, S3Storage
+from workflow_app.platform.modelling import publication
 from workflow_app.platform.persistence.database import Database, in_transaction
 from workflow_app.platform.persistence.migrate import current_revision, head_revision
 from workflow_app.platform.processes import registry
@@ -40,10 +41,12 @@ def configure_files(settings: Settings) -> FileTypePolicy:
 def open_database(settings: Settings) -> Database:
     """The database the settings name, ready for the application: its schema created (demo, development)
     or checked to be at the code's revision, and the process library synced when the settings ask for it;
-    the attachments' file store configured. The app and the worker start the same way. Wired first: the
-    sync runs the library's definition tests, whose diagram text calls the bootstrap's functions."""
+    the attachments' file store and the publication rule (four eyes or not) configured. The app and the worker
+    start the same way. Wired first: the sync runs the library's definition tests, whose diagram text calls
+    the bootstrap's functions."""
     bootstrap.wire()
     configure_files(settings)
+    publication.configure(settings.publish_approvals)
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url, pool_size=settings.pool_size)

@@ -18,6 +18,7 @@ embedded-only setting: the development secret key, SQLite, or creating tables ou
 | CASEFLOW_S3_BUCKET, _ENDPOINT, _REGION, _ACCESS_KEY, _SECRET_KEY, _PREFIX | the S3-compatible store | — |
 | CASEFLOW_FILE_TYPES | JSON file: allowed file types, kinds, size limit | platform/files/file_types.json |
 | CASEFLOW_MAX_FILE_BYTES | size limit of one uploaded file (overrides the JSON file's) | 50 MB |
+| CASEFLOW_PUBLISH_APPROVALS | second process owners who must approve a publication: ``1`` (four eyes) or ``0`` (docs/workspace.md) | 1 |
 """
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ class Settings:
     log_level: str = "INFO"
     pool_size: int = 10
     configure_logging: bool = False  # from_env (servers, CLI) sets it; tests leave logging alone
+    publish_approvals: int = 1  # second approvals a publication needs: 1 (four eyes) or 0 (docs/workspace.md)
 
     @property
     def production(self) -> bool:
@@ -101,6 +103,11 @@ class Settings:
             s.file_types_path = Path(env["CASEFLOW_FILE_TYPES"])
         if env.get("CASEFLOW_MAX_FILE_BYTES"):
             s.max_file_bytes = int(env["CASEFLOW_MAX_FILE_BYTES"])
+        if env.get("CASEFLOW_PUBLISH_APPROVALS"):
+            value = env["CASEFLOW_PUBLISH_APPROVALS"].strip()
+            if value not in ("0", "1"):
+                raise InsecureConfiguration("CASEFLOW_PUBLISH_APPROVALS must be 0 or 1")
+            s.publish_approvals = int(value)
         for key, value in overrides.items():
             setattr(s, key, value)
         return s

@@ -21,6 +21,7 @@ from workflow_app.entrypoints.api import (
     auth,
     collaboration,
     documents,
+    drafts,
     instances,
     intake,
     migrations,
@@ -200,5 +201,6 @@ def init_api(app: Flask) -> None:
                       documents.blp,  # official documents: issue, service records, downloads
                       notifications.blp,  # the caller's notifications (docs/deadlines.md)
                       attachments.blp,  # files of cases and tasks (docs/files.md)
-                      migrations.blp):  # migration of running instances, live view (docs/operations.md)
+                      migrations.blp,  # migration of running instances, live view (docs/operations.md)
+                      drafts.blp):  # process owners' workspace: drafts, publication, versions (docs/workspace.md)
         api.register_blueprint(blueprint)

@@ -44,6 +44,7 @@ from workflow_app.entrypoints.web import (  # the areas and the notifications bl
     search,
     supervision,
     tasks,
+    workspace,
 )
 from workflow_app.entrypoints.web.common import LANG_COOKIE, LANGUAGES, bp
 
@@ -68,6 +69,7 @@ AREAS = (
     liaison,
     processes,
     modeler,
+    workspace,
 )
 
 #: The only files /vendor/ serves: {package: (exact files, allowed prefixes)}.

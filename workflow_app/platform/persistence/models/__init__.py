@@ -21,6 +21,7 @@ from workflow_app.platform.persistence.models.process import (
     Deployment,
     ProcessDraft,
     ProcessDraftFile,
+    ProcessPublication,
     ProcessVersion,
     RegistryFile,
 )
@@ -47,7 +48,7 @@ __all__ = [
     "ApiToken", "Attachment", "AuditChainHead", "AuditEvent", "Base", "Body", "Bureau", "CalendarYear", "CaseAccess",
     "Certificate", "DeadlineRecompute", "Deployment", "DocumentService", "Group", "Incident", "IssuedDocument",
     "LoginThrottle", "Membership", "MigrationResult", "MigrationRun", "MessageReceipt", "MessageSubscription", "Notification", "NumberScheme",
-    "NumberSequence", "OutboxMessage", "ProcessInstance", "ProcessDraft", "ProcessDraftFile", "ProcessVersion", "RegistryFile",
+    "NumberSequence", "OutboxMessage", "ProcessInstance", "ProcessDraft", "ProcessDraftFile", "ProcessPublication", "ProcessVersion", "RegistryFile",
     "SavedFilter", "StatutoryClockRow", "TaskComment", "TaskRow", "TimerRow", "UTCDateTime", "User", "WebSession",
     "install_triggers",
 ]

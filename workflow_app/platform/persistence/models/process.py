@@ -95,3 +95,33 @@ class ProcessDraftFile(Base):
     base_hash: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class ProcessPublication(Base):
+    """One submission of a draft for publication and its outcome (docs/workspace.md "Publication").
+
+    ``status``: submitted (awaiting a second owner) -> published | rejected | withdrawn. ``comment`` is the
+    submitter's description of the change; it is what the version list shows next to each version the
+    publication's deployment created (``deployment_id``). ``approved_by`` is the second owner, or the
+    submitter when the installation publishes without a second approval (``approvals`` = 0).
+    """
+
+    __tablename__ = "process_publication"
+    __table_args__ = (Index("ix_process_publication_draft", "draft_id", "submitted_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("process_draft.id", ondelete="CASCADE"))
+    process_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text)
+    approvals: Mapped[int] = mapped_column(Integer)  # second approvals required when submitted (0 or 1)
+    restored_from: Mapped[str | None] = mapped_column(String(220))  # "process_key:version" of a restore
+    files: Mapped[str] = mapped_column(Text)  # JSON list of the files submitted
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_by: Mapped[str | None] = mapped_column(String(64))
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)  # why a second owner sent it back
+    deployment_id: Mapped[int | None] = mapped_column(ForeignKey("deployment.id"), index=True)
