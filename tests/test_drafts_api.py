@@ -32,10 +32,18 @@ def test_a_draft_is_edited_validated_submitted_approved_and_compared_over_the_ap
     fixed = owner.put(f"{url}/files/issue_codes.dmn?revision=1", data=original.replace(OLD, NEW))
     assert fixed.status_code == 200 and fixed.json["errors"] == 0
     assert owner.get(f"{url}/problems").json["errors"] == 0
+    # the shipped decision test pins the old label: the failing test is named, and fixed with the rule
     tests = owner.get(f"{url}/tests")
-    assert tests.status_code == 200 and tests.json["passed"] is True
+    assert tests.status_code == 200 and tests.json["passed"] is False
+    failed = [r for r in tests.json["results"] if not r["passed"]]
+    assert [r["file"] for r in failed] == ["issue_codes.test.json"] and "拖欠劳动报酬" in failed[0]["message_zh"]
+    test_file = owner.get(f"{url}/files/issue_codes.test.json").data
+    assert owner.put(f"{url}/files/issue_codes.test.json?revision=2", data=test_file.replace(
+        '\"claim_class.label\": \"拖欠工资\"'.encode(), '\"claim_class.label\": \"拖欠劳动报酬\"'.encode())).status_code == 200
+    assert owner.get(f"{url}/tests").json["passed"] is True
     compared = owner.get(f"{url}/diff").json["files"]
-    assert [f["file"] for f in compared] == ["issue_codes.dmn"] and compared[0]["status"] == "changed"
+    assert [f["file"] for f in compared] == ["issue_codes.dmn", "issue_codes.test.json"]
+    assert compared[0]["status"] == "changed"
 
     assert owner.post(f"{url}/submit", json={}).status_code == 422  # comment required
     submitted = owner.post(f"{url}/submit", json={"comment": "诉求名称改为拖欠劳动报酬"})
@@ -60,9 +68,16 @@ def test_a_draft_is_edited_validated_submitted_approved_and_compared_over_the_ap
     assert owner.get("/api/processes/intake_triage/diff?a=x&b=1").status_code == 422
     assert owner.get("/api/processes/intake_triage/diff?a=1&b=999").status_code == 404
 
+    # the old table fails the test changed with it: the restored draft stays open and says why
     restored = owner.post(f"/api/processes/intake_triage/versions/{previous}/restore", json={"comment": "改回"})
-    assert restored.status_code == 201 and restored.json["status"] == "submitted"
-    assert restored.json["publication"]["restored_from"] == f"intake_triage:{previous}"
+    assert restored.status_code == 201 and restored.json["status"] == "editing"
+    assert "wage_arrears" in restored.json["refusal"]
+    restored_url = f"/api/drafts/{restored.json['id']}"
+    test_file = owner.get(f"{restored_url}/files/issue_codes.test.json").data
+    assert owner.put(f"{restored_url}/files/issue_codes.test.json?revision={restored.json['revision']}",
+                     data=test_file.replace("拖欠劳动报酬".encode(), "拖欠工资".encode())).status_code == 200
+    submitted = owner.post(f"{restored_url}/submit", json={"comment": "改回"})
+    assert submitted.status_code == 200 and submitted.json["status"] == "submitted"
     rejected = owner2.post(f"/api/drafts/{restored.json['id']}/reject", json={"reason": "不需要改回"})
     assert rejected.status_code == 200 and rejected.json["status"] == "editing"
 

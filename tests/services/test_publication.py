@@ -31,6 +31,10 @@ def _edited_draft(db, who, replace=(OLD_LABEL, NEW_LABEL), by="owner") -> int:
         content = drafts.draft_file(s, draft, "issue_codes.dmn")
         assert replace[0] in content
         drafts.save_file(s, who(by), draft.id, "issue_codes.dmn", content.replace(*replace), 0)
+        if replace == (OLD_LABEL, NEW_LABEL):  # the shipped decision test pins the label: change it too
+            tests = drafts.draft_file(s, draft, "issue_codes.test.json")
+            drafts.save_file(s, who(by), draft.id, "issue_codes.test.json",
+                             tests.replace('"claim_class.label": "拖欠工资"'.encode(), '"claim_class.label": "拖欠劳动报酬"'.encode()), 1)
         return draft.id
 
 
@@ -92,19 +96,19 @@ def test_without_four_eyes_a_district_owner_still_cannot_publish(db, who, four_e
         publication.submit(s, DISTRICT_OWNER, draft_id, "区里发布")
 
 
-def test_a_draft_whose_tests_fail_cannot_be_submitted_and_the_failing_test_is_named(db, who, monkeypatch):
-    failing = publication.TestOutcome(passed=False, results=[
-        {"file": "criminal_thresholds.test.json", "name": "T1 在法定区间内", "kind": "check", "target": "criminal_thresholds",
-         "element": "criminal_thresholds_r1_o1", "passed": False, "message_zh": "T1 = 30000，超出 [5000, 20000]",
-         "message": "T1 = 30000 is outside [5000, 20000]"},
-        {"file": "triage.test.json", "name": "工资类进监察", "kind": "decision", "target": "triage", "element": None,
-         "passed": True, "message_zh": "", "message": ""}])
-    monkeypatch.setattr(publication, "_run_tests", lambda files: failing)
-    draft_id = _edited_draft(db, who)
+def test_a_draft_whose_tests_fail_cannot_be_submitted_and_the_failing_test_is_named(db, who):
+    # T1 = 30 000 is outside the statutory range [5 000, 20 000] (the shipped check "T1 在法定区间")
+    with db.transaction() as s:
+        draft = drafts.create_draft(s, who("owner"), "", "intake_triage")
+        content = drafts.draft_file(s, draft, "criminal_thresholds.dmn")
+        assert b"<text>10000</text>" in content
+        drafts.save_file(s, who("owner"), draft.id, "criminal_thresholds.dmn",
+                         content.replace(b"<text>10000</text>", b"<text>30000</text>"), 0)
+        draft_id = draft.id
     with pytest.raises(DefinitionRejected) as refused, db.transaction() as s:
         publication.submit(s, who("owner"), draft_id, "改阈值")
-    assert "T1 在法定区间内" in refused.value.message and "T1 在法定区间内" in refused.value.detail
-    assert refused.value.extra["problems"][0]["test"] == "T1 在法定区间内"
+    assert "T1 在法定区间" in refused.value.message and "T1 在法定区间" in refused.value.detail
+    assert "T1 在法定区间" in [problem["test"] for problem in refused.value.extra["problems"]]
     with db.transaction() as s:
         assert drafts.get_draft(s, who("owner"), draft_id).status == "editing"
         assert s.scalars(select(ProcessPublication)).all() == []
@@ -194,7 +198,15 @@ def test_restoring_an_old_version_publishes_its_files_as_a_new_version(db, who):
     with pytest.raises(Invalid), db.transaction() as s:
         publication.restore(s, who("owner"), "intake_triage", first + 1, "")
     with db.transaction() as s:
-        request = publication.restore(s, who("owner"), "intake_triage", first, "改回原名称")
+        # the test file changed with version 2 pins the new label: the restored draft stays open, saying why
+        restored = publication.restore(s, who("owner"), "intake_triage", first, "改回原名称")
+        assert restored.publication is None and "拖欠工资" in restored.refusal.message
+        draft = drafts.get_draft(s, who("owner"), restored.draft_id)
+        assert draft.status == "editing"
+        tests = drafts.draft_file(s, draft, "issue_codes.test.json")
+        drafts.save_file(s, who("owner"), draft.id, "issue_codes.test.json",
+                         tests.replace("拖欠劳动报酬".encode(), "拖欠工资".encode()), draft.revision)
+        request = publication.submit(s, who("owner"), draft.id, "改回原名称", restored_from=f"intake_triage:{first}")
         assert request.status == "submitted" and request.restored_from == f"intake_triage:{first}"
         restored_draft = request.draft_id
     with db.transaction() as s:
@@ -224,4 +236,4 @@ def test_the_diff_of_two_versions_shows_the_changed_decision_row_cell_by_cell(db
     changed = [c for c in rows[0]["cells"] if c["changed"]]
     assert changed == [{"old": '"拖欠工资"', "new": '"拖欠劳动报酬"', "changed": True}]
     assert result["main_file"] == "intake_triage.bpmn"
-    assert [f["file"] for f in draft_view["files"]] == ["issue_codes.dmn"]
+    assert [f["file"] for f in draft_view["files"]] == ["issue_codes.dmn", "issue_codes.test.json"]

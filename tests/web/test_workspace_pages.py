@@ -16,6 +16,9 @@ def _draft_with_edit(app, who="owner") -> int:
         draft = drafts.create_draft(s, p, "", "intake_triage")
         content = drafts.draft_file(s, draft, "issue_codes.dmn")
         drafts.save_file(s, p, draft.id, "issue_codes.dmn", content.replace('<text>"拖欠工资"</text>'.encode(), '<text>"拖欠劳动报酬"</text>'.encode()), 0)
+        tests = drafts.draft_file(s, draft, "issue_codes.test.json")  # the shipped test pins the label
+        drafts.save_file(s, p, draft.id, "issue_codes.test.json",
+                         tests.replace('"claim_class.label": "拖欠工资"'.encode(), '"claim_class.label": "拖欠劳动报酬"'.encode()), 1)
         return draft.id
 
 
@@ -37,7 +40,7 @@ def test_each_refused_action_answers_the_draft_page_with_a_chinese_reason(app):
                        content_type="multipart/form-data")
     assert stale.status_code == 409 and "已被他人修改" in stale.text
     bad_name = owner.post(f"/drafts/{draft_id}/upload", headers={"X-CSRF-Token": csrf},
-                          data={"revision": "1", "file": (io.BytesIO(b"x"), "notes.txt")},
+                          data={"revision": "2", "file": (io.BytesIO(b"x"), "notes.txt")},
                           content_type="multipart/form-data")
     assert bad_name.status_code == 422 and "文件名不可用" in bad_name.text
     submitted = owner.post(f"/drafts/{draft_id}/submit", data={"comment": "改名称"}, headers={"X-CSRF-Token": csrf})

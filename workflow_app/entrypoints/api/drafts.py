@@ -57,6 +57,8 @@ class DraftDetailSchema(DraftSchema):
     changed_underneath = fields.List(fields.String())
     publication = fields.Nested(PublicationSchema, allow_none=True)
     history = fields.List(fields.Nested(PublicationSchema))
+    refusal = fields.String(allow_none=True, metadata={
+        "description": "restore only: why the restored draft was not submitted (it stays editing)"})
 
 
 class DraftCreateSchema(Schema):
@@ -401,11 +403,16 @@ def version_diff(args, process_key):
 @blp.alt_response(404, schema=ProblemSchema)
 @blp.alt_response(422, schema=ProblemSchema)
 def restore(args, process_key, version):
-    """Publish an old version's files as a new version: a draft holding them, submitted for approval."""
+    """Publish an old version's files as a new version: a draft holding them, submitted for approval.
+
+    When the old files do not pass today's validation or definition tests (a test written since pins newer
+    behaviour), the draft is created but not submitted: it stays ``editing`` and ``refusal`` says why."""
     p = current_principal()
 
     def run(s):
-        request_ = publication.restore(s, p, process_key, version, args["comment"])
-        return draft_view(s, drafts.get_draft(s, p, request_.draft_id), detail=True)
+        restored = publication.restore(s, p, process_key, version, args["comment"])
+        view = draft_view(s, drafts.get_draft(s, p, restored.draft_id), detail=True)
+        view["refusal"] = restored.refusal.detail if restored.refusal else None
+        return view
     return in_transaction(db(), run)
 

@@ -22,10 +22,9 @@ from workflow_app.entrypoints.api.common import db
 from workflow_app.entrypoints.web.common import bp, error_text, principal
 from workflow_app.entrypoints.web.form_renderer import form_fields, uses_pickers
 from workflow_app.platform.engine import library as lib
-from workflow_app.platform.engine import runner
 from workflow_app.platform.engine.xml_safety import DefinitionError, parse_xml
 from workflow_app.platform.errors import DomainError, Invalid, NotFound
-from workflow_app.platform.modelling import drafts
+from workflow_app.platform.modelling import drafts, validation
 from workflow_app.platform.organisation import BODY_LABELS, ROLE_LABELS
 from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.platform.tasks import task_view
@@ -44,71 +43,9 @@ def _editor_kind(filename: str) -> str:
 # -- problems -------------------------------------------------------------------------------------------
 
 def _problems(session, draft) -> list[dict]:
-    """The deploy validation of the draft as a whole: ``{file, element, line, severity, code, message_zh,
-    message}`` per problem, ``element`` being the id of the diagram element the problem is on (or None)."""
-    files = drafts.merged_files(session, draft)
-    try:
-        lib.build_library(files, runner.build_only_script_engine)
-    except lib.LibraryError as exc:
-        return [_problem(p, files) for p in exc.problems]
-    return []
-
-
-def _problem(problem: DefinitionError, files: dict[str, bytes]) -> dict:
-    return {"file": problem.file, "element": _element_at(files.get(problem.file or ""), problem.line),
-            "line": problem.line, "severity": "error", "code": _code(problem.reason),
-            "message_zh": _chinese(problem.reason), "message": problem.reason}
-
-
-def _element_at(content: bytes | None, line: int | None) -> str | None:
-    """The id of the element the problem's line is in: an element with an id on that line, else the
-    nearest ancestor with one."""
-    if not content or not line:
-        return None
-    try:
-        root = parse_xml(content, "x")
-    except DefinitionError:
-        return None
-    candidates = [el for el in root.iter() if isinstance(el.tag, str) and el.sourceline == line]
-    for el in candidates:
-        if el.get("id"):
-            return el.get("id")
-    for el in candidates:
-        for parent in el.iterancestors():
-            if parent.get("id") and etree.QName(parent).localname not in ("definitions", "process"):
-                return parent.get("id")
-    return None
-
-
-_PATTERNS = [
-    ("no-candidate-group", re.compile(r"task '(.+)' has no candidate group"),
-     "用户任务“{0}”没有办理组：请放入名称带“[机构/角色]”的泳道，或设置办理组"),
-    ("no-form", re.compile(r"task '(.+)' names no form"), "用户任务“{0}”没有指定表单"),
-    ("unknown-form", re.compile(r"task '(.+)' uses form '(.+)', which does not exist"),
-     "用户任务“{0}”使用的表单 {1} 不存在"),
-    ("unknown-group", re.compile(r"task '(.+)': unknown (body|role) '([^']+)'"),
-     "用户任务“{0}”的办理组中有未知的机构或角色：{2}"),
-    ("unknown-decision", re.compile(r"decision '(.+)' does not exist"), "引用的决策表 {0} 不存在"),
-    ("same-assignee", re.compile(r"task '(.+)': sameAssigneeAs names '(.+)'"),
-     "用户任务“{0}”的“同一承办人”指向的 {1} 不是本流程的用户任务"),
-    ("expression", re.compile(r"^(script|conditionExpression|timeDuration|timeDate|timeCycle|messagePayload|"
-                              r"property \w+|inputEntry|outputEntry|inputExpression|preScript|postScript|"
-                              r"correlation expression|\w+): (.+)$"),
-     "表达式未通过检查（{0}）：{1}"),
-    ("not-json", re.compile(r"not valid JSON: (.+)"), "不是有效的 JSON：{0}"),
-]
-
-
-def _code(reason: str) -> str:
-    return next((code for code, pattern, _text in _PATTERNS if pattern.search(reason)), "deploy")
-
-
-def _chinese(reason: str) -> str:
-    for _code_, pattern, text in _PATTERNS:
-        match = pattern.search(reason)
-        if match:
-            return text.format(*match.groups())
-    return f"部署校验未通过：{reason}"
+    """The problems of the whole draft (deploy validation + the conventions' lint rules, docs/workspace.md
+    "Validation"): ``{file, element, line, severity, code, message_zh, message}`` each."""
+    return [problem.as_dict() for problem in validation.validate_draft(session, draft)]
 
 
 # -- forms ----------------------------------------------------------------------------------------------

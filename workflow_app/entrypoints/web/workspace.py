@@ -27,6 +27,7 @@ CONFIRMATIONS = {
     "submitted": N_("已提交发布，等待另一位流程管理员审核"), "published": N_("已发布：新版本已生效"),
     "withdrawn": N_("已撤回，可以继续修改"), "rejected": N_("已退回提交人修改"), "discarded": N_("草稿已放弃"),
     "restored": N_("已按旧版本创建草稿并提交发布"),
+    "restored_blocked": N_("已按旧版本创建草稿，但它未通过当前的校验或测试（见下方），修改后再提交发布"),
 }
 STATUS_LABELS = {"editing": N_("编辑中"), "submitted": N_("待审核"), "published": N_("已发布"),
                  "discarded": N_("已放弃")}
@@ -263,8 +264,10 @@ def restore_version(process_key, version):
         if error.status == 404:
             raise
         return _versions_page(p, process_key, error_text(error), error.status)
-    return _done("web.draft_page", "published" if request_.status == publication.PUBLISHED else "restored",
-                 draft_id=request_.draft_id)
+    if request_.publication is None:  # the old files do not pass today's checks: the draft says why
+        return _done("web.draft_page", "restored_blocked", draft_id=request_.draft_id)
+    return _done("web.draft_page", "published" if request_.publication.status == publication.PUBLISHED
+                 else "restored", draft_id=request_.draft_id)
 
 
 @bp.route("/processes/<string:process_key>/versions/<int:version>")

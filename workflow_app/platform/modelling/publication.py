@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from workflow_app.platform import clock
 from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.engine import library as lib
-from workflow_app.platform.errors import Conflict, DefinitionRejected, Forbidden, Invalid, NotFound
+from workflow_app.platform.errors import Conflict, DefinitionRejected, DomainError, Forbidden, Invalid, NotFound
 from workflow_app.platform.identity import access
 from workflow_app.platform.identity.directory import Principal
-from workflow_app.platform.modelling import drafts, validation
+from workflow_app.platform.modelling import definition_tests, drafts, validation
 from workflow_app.platform.persistence.models import (
     Deployment,
     ProcessDraft,
@@ -59,24 +59,12 @@ def approvals_required() -> int:
 # Checks: validation, definition tests, changed underneath
 # ------------------------------------------------------------------------------------------------
 
-@dataclass
-class TestOutcome:
-    """The definition tests' answer as publication reads it (the shape of definition_tests.TestReport)."""
-
-    passed: bool
-    results: list = field(default_factory=list)
-
-
 def _run_tests(files: dict[str, bytes]):
     """The definition tests of the library ``files`` make (docs/workspace.md "Tests before publishing").
 
-    The one place publication calls the definition tests; their module (platform/modelling/
-    definition_tests.py, issue 15 part 4) answers ``report.passed`` and ``report.results`` (each with
-    ``file``, ``name``, ``kind``, ``passed``, ``message_zh``, ``message``)."""
-    try:
-        from workflow_app.platform.modelling import definition_tests
-    except ImportError:  # an installation without the definition tests' module runs none
-        return TestOutcome(passed=True)
+    The one place publication calls the definition tests (docs/definition-tests.md): the report's
+    ``passed`` and ``results`` (each with ``file``, ``name``, ``kind``, ``passed``, ``message_zh``,
+    ``message``)."""
     return definition_tests.run_tests(files)
 
 
@@ -322,8 +310,19 @@ def version_list(session: Session, principal: Principal, process_key: str) -> li
     return out
 
 
+@dataclass
+class Restored:
+    """What a restore made: the draft holding the old files, and its submission — or, when the draft does
+    not pass today's checks (e.g. a definition test written after that version pins the newer behaviour),
+    no submission and the refusal, the draft left open for the owner to adjust (docs/workspace.md "Restore")."""
+
+    draft_id: int
+    publication: ProcessPublication | None
+    refusal: DomainError | None = None
+
+
 def restore(session: Session, principal: Principal, process_key: str, version: int,
-            comment: str | None) -> ProcessPublication:
+            comment: str | None) -> Restored:
     """Publish an old version's files as a new version: a draft holding them, submitted like any other."""
     access.require_process_owner(principal)
     old = registry.get_version(session, process_key, version)
@@ -343,7 +342,12 @@ def restore(session: Session, principal: Principal, process_key: str, version: i
         drafts.save_file(session, principal, draft.id, name, content, expected_revision=None)
     audit.record(session, principal.username, "process.restore", "process_version", f"{process_key}:v{version}",
                  after={"draft": draft.id, "files": sorted(files)})
-    return submit(session, principal, draft.id, text, restored_from=f"{process_key}:{version}")
+    try:
+        with session.begin_nested():  # a refused submission leaves the draft, not half a submission
+            request = submit(session, principal, draft.id, text, restored_from=f"{process_key}:{version}")
+    except (DefinitionRejected, Conflict) as refusal:
+        return Restored(draft.id, None, refusal)
+    return Restored(draft.id, request)
 
 
 def _differs(name: str, current: bytes | None, content: bytes) -> bool:
