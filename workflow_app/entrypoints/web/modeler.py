@@ -30,7 +30,9 @@ from workflow_app.platform.persistence.database import in_transaction
 from workflow_app.platform.tasks import task_view
 
 #: The editor of each kind of file.
-EDITORS = {"bpmn": "web/modeler/bpmn.html", "dmn": "web/modeler/dmn.html", "form": "web/modeler/form.html"}
+EDITORS = {"bpmn": "web/modeler/bpmn.html", "dmn": "web/modeler/dmn.html", "form": "web/modeler/form.html",
+           # definition tests (docs/definition-tests.md): the form editor's JSON view, no field list or preview
+           "test": "web/modeler/form.html"}
 
 
 def _editor_kind(filename: str) -> str:
@@ -114,7 +116,7 @@ def edit_file(draft_id, filename):
                 "vocabulary": _vocabulary(s, draft)}
     ctx = in_transaction(db(), load)
     return render_template(EDITORS[kind], filename=filename, kind=kind,
-                           raw_only=filename.endswith(".test.json"), **ctx)
+                           raw_only=kind == "test", **ctx)
 
 
 def _json_error(error: DomainError):

@@ -120,7 +120,11 @@ def file_list(session: Session, draft: ProcessDraft) -> list[DraftFileView]:
     library = set(session.scalars(select(RegistryFile.filename)))
     names = set(edited)
     if draft.process_key:
-        names.update(n for n in process_files(session, draft.process_key) if n in library or n in edited)
+        own = [n for n in process_files(session, draft.process_key) if n in library or n in edited]
+        names.update(own)
+        # the tests that guard them: a test file is named after its table or process (docs/definition-tests.md)
+        stems = {n.rsplit(".", 1)[0] for n in own} | {draft.process_key}
+        names.update(n for n in library if lib._kind(n) == "test" and n[:-len(".test.json")] in stems)
     order = {"bpmn": 0, "dmn": 1, "form": 2, "test": 3}
     views = [DraftFileView(n, lib._kind(n), n in edited, n not in library) for n in names]
     return sorted(views, key=lambda v: (order.get(v.kind, 9), v.filename))

@@ -16,6 +16,11 @@ let form = null, rawValid = true;
 function parse(text) {
   let value;
   try { value = JSON.parse(text); } catch (err) { throw new Error("JSON 格式错误：" + err.message); }
+  // a definition test file (raw view only) is checked by the server's validation, not as a form
+  if (rawOnly) {
+    if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("测试文件必须是一个 JSON 对象");
+    return value;
+  }
   if (!value || typeof value !== "object" || Array.isArray(value) || !value.schema || typeof value.schema !== "object")
     throw new Error("表单必须是一个含 schema 对象的 JSON 对象");
   return value;
