@@ -33,6 +33,22 @@ STATUS_LABELS = {"editing": N_("编辑中"), "submitted": N_("待审核"), "publ
                  "discarded": N_("已放弃")}
 REQUEST_LABELS = {"submitted": N_("待审核"), "published": N_("已发布"), "rejected": N_("已退回"),
                   "withdrawn": N_("已撤回")}
+#: BPMN element kinds as the diff lists them (diff.py's ``type``: the element's local name).
+ELEMENT_LABELS = {
+    "process": N_("流程"), "subProcess": N_("子流程"), "transaction": N_("事务子流程"),
+    "adHocSubProcess": N_("自由子流程"), "callActivity": N_("调用活动"), "task": N_("任务"),
+    "userTask": N_("用户任务"), "manualTask": N_("人工任务"), "scriptTask": N_("脚本任务"),
+    "serviceTask": N_("服务任务"), "businessRuleTask": N_("决策任务"), "sendTask": N_("发送任务"),
+    "receiveTask": N_("接收任务"), "startEvent": N_("开始事件"), "endEvent": N_("结束事件"),
+    "intermediateCatchEvent": N_("中间捕获事件"), "intermediateThrowEvent": N_("中间抛出事件"),
+    "boundaryEvent": N_("边界事件"), "exclusiveGateway": N_("排他网关"), "parallelGateway": N_("并行网关"),
+    "inclusiveGateway": N_("包容网关"), "eventBasedGateway": N_("事件网关"), "complexGateway": N_("复杂网关"),
+    "sequenceFlow": N_("顺序流"), "lane": N_("泳道"), "message": N_("消息"), "signal": N_("信号"),
+    "error": N_("错误"), "escalation": N_("升级"), "dataObject": N_("数据对象"),
+    "dataObjectReference": N_("数据对象引用"), "dataStoreReference": N_("数据存储引用"),
+    "textAnnotation": N_("注释"), "association": N_("关联"), "participant": N_("参与者（池）"),
+    "messageFlow": N_("消息流"), "collaboration": N_("协作"),
+}
 KIND_LABELS = {"bpmn": N_("流程图"), "dmn": N_("决策表"), "form": N_("表单"), "test": N_("测试")}
 #: Largest upload into a draft (the drafts' own limit, docs/workspace.md "Drafts").
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -53,7 +69,8 @@ def _done(endpoint: str, msg: str, **values):
 
 
 def _labels():
-    return {"status_labels": STATUS_LABELS, "request_labels": REQUEST_LABELS, "kind_labels": KIND_LABELS}
+    return {"status_labels": STATUS_LABELS, "request_labels": REQUEST_LABELS, "kind_labels": KIND_LABELS,
+            "element_labels": ELEMENT_LABELS}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -221,7 +238,7 @@ def draft_diff_page(draft_id):
                for f in data["result"]["files"] if f["kind"] == "bpmn"}
     return render_template("web/workspace/diff.html", title=_("草稿与库中版本比较"), a_label=_("库中当前版本"),
                            b_label=_("草稿"), sources=sources, back=url_for("web.draft_page", draft_id=draft_id),
-                           **data)
+                           element_labels=ELEMENT_LABELS, **data)
 
 
 @bp.route("/library/files/<string:filename>")
@@ -327,5 +344,5 @@ def version_diff_page(process_key):
                for f in result["files"] if f["kind"] == "bpmn"}
     return render_template("web/workspace/diff.html", title=_("版本比较"), result=result, sources=sources,
                            a_label=_("第 %(n)s 版", n=a), b_label=_("第 %(n)s 版", n=b), draft=None,
-                           back=url_for("web.versions_page", process_key=process_key))
+                           back=url_for("web.versions_page", process_key=process_key), element_labels=ELEMENT_LABELS)
 

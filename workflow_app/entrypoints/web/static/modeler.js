@@ -89,6 +89,18 @@ function moveToLane(bo, laneId) {
   if (to) modeling.updateModdleProperties(rootElement(), to, {flowNodeRef: [...(to.flowNodeRef || []), bo]});
 }
 
+// The whole diagram in view, right of the tool palette (which floats over the canvas's left edge): a plain
+// fit-viewport would hide the start of the process under it.
+function fitBesidePalette() {
+  canvas.zoom("fit-viewport", "auto");
+  const {inner, outer} = canvas.viewbox();
+  if (!inner.width || !inner.height) return;
+  const palette = (canvasEl.querySelector(".djs-palette") || {offsetWidth: 0}).offsetWidth + 24;
+  const scale = Math.min(1, (outer.width - palette - 16) / inner.width, (outer.height - 32) / inner.height);
+  const width = outer.width / scale, height = outer.height / scale;
+  canvas.viewbox({x: inner.x - palette / scale, y: inner.y + inner.height / 2 - height / 2, width, height});
+}
+
 // -- panel widgets ------------------------------------------------------------------------------------
 
 function el(tag, attrs = {}, ...children) {
@@ -393,7 +405,7 @@ async function start() {
   [modeling, moddle, canvas, registry, selection, overlays] =
     ["modeling", "moddle", "canvas", "elementRegistry", "selection", "overlays"].map(s => modeler.get(s));
   restoreLoopReferences(data.content);
-  canvas.zoom("fit-viewport", "auto");
+  fitBesidePalette();
   saver = setupSaving({
     getContent: async () => (await modeler.saveXML({format: true})).xml,
     onSaved: body => showProblems(body.problems)});
