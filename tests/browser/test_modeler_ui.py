@@ -57,7 +57,7 @@ def test_an_owner_edits_a_diagram_a_decision_table_and_a_form(server, new_page):
     page.click("#save-file")
     expect(page.locator("#draft-revision")).to_have_text("2")
     expect(page.locator('g.djs-element.has-problem[data-element-id="inform_complainant"]')).to_have_count(1)
-    expect(page.locator(".problem-overlay")).to_contain_text("没有指定表单")
+    expect(page.locator(".problem-overlay", has_text="没有指定表单")).to_have_count(1)
     problem = page.locator('#problem-list li[data-element="inform_complainant"]')
     expect(problem).to_contain_text("用户任务“告知投诉人按原程序办理”没有指定表单")
     page.click("#canvas", position={"x": 400, "y": 30})  # the background: the process panel again
