@@ -2,6 +2,7 @@
 // file's decision tables (one tab per decision; the DRD is not used: the library's DMN files carry no
 // DMN DI); saved like every draft file; the draft's problems listed above, their cells highlighted.
 import { data, renderProblems, setupSaving } from "editor-common";
+import { translateModule } from "./dmn-zh.js";
 
 const container = document.getElementById("dmn");
 const tabs = document.getElementById("dmn-views");
@@ -58,7 +59,10 @@ function bindChanges() {
 }
 
 async function start() {
-  modeler = new DmnJS({container});
+  const chinese = document.documentElement.lang.startsWith("zh");
+  // per view: dmn-js replaces the `common` options' additionalModules with each view's own list
+  const words = {additionalModules: [translateModule(chinese)]};
+  modeler = new DmnJS({container, drd: words, decisionTable: words, literalExpression: words});
   await modeler.importXML(data.content);
   const first = modeler.getViews().find(v => v.type === "decisionTable") || modeler.getViews().find(v => v.type !== "drd");
   if (first) await modeler.open(first);
