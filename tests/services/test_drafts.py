@@ -96,3 +96,30 @@ def test_a_file_published_by_someone_else_since_is_reported_as_changed_underneat
         registry.deploy(s, {"transfer.bpmn": original + b"\n\n"}, "owner2")
     with db.transaction() as s:
         assert drafts.changed_underneath(s, drafts.get_draft(s, who("owner"), draft_id)) == ["transfer.bpmn"]
+
+
+@pytest.mark.parametrize("kind, suffix", [("form", ".json"), ("bpmn", ".bpmn"), ("dmn", ".dmn")])
+def test_a_new_file_starts_from_a_skeleton_that_passes_validation(db, who, kind, suffix):
+    from workflow_app.platform.modelling import validation
+    draft_id = _draft(db, who)
+    with db.transaction() as s:
+        draft, filename = drafts.new_file(s, who("owner"), draft_id, kind, "case_review", "案件复核", 0)
+        assert filename == "case_review" + suffix and draft.revision == 1
+        assert [f for f in drafts.file_list(s, draft) if f.filename == filename][0].new
+        errors = [p for p in validation.validate_draft(s, draft) if p.severity == "error"]
+        assert errors == []
+        if kind != "form":
+            assert "案件复核".encode() in drafts.draft_file(s, draft, filename)
+
+
+def test_a_new_file_needs_a_plain_unused_name(db, who):
+    draft_id = _draft(db, who)
+    for name in ("Case Review", "../x", "", "1abc"):
+        with pytest.raises(Invalid), db.transaction() as s:
+            drafts.new_file(s, who("owner"), draft_id, "form", name, "", None)
+    with pytest.raises(Conflict), db.transaction() as s:  # the library has approval.json
+        drafts.new_file(s, who("owner"), draft_id, "form", "approval", "", None)
+    with pytest.raises(Invalid), db.transaction() as s:
+        drafts.new_file(s, who("owner"), draft_id, "script", "x", "", None)
+    with db.transaction() as s:
+        assert drafts.get_draft(s, who("owner"), draft_id).revision == 0

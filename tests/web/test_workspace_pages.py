@@ -65,3 +65,19 @@ def test_each_refused_action_answers_the_draft_page_with_a_chinese_reason(app):
                           headers={"X-CSRF-Token": csrf})
     assert restored.status_code == 303 and "msg=restored" in restored.headers["Location"]
     assert publication.approvals_required() == 1  # the default: four eyes
+
+
+def test_a_new_form_is_made_on_the_draft_page_and_opens_in_its_editor(app):
+    draft_id = _draft_with_edit(app)
+    owner, csrf = _login(app, "owner")
+    made = owner.post(f"/drafts/{draft_id}/new-file", headers={"X-CSRF-Token": csrf},
+                      data={"kind": "form", "name": "case_review", "title": "案件复核", "revision": "2"})
+    assert made.status_code == 303 and made.headers["Location"].endswith(f"/drafts/{draft_id}/edit/case_review.json")
+    editor = owner.get(f"/drafts/{draft_id}/edit/case_review.json")
+    assert editor.status_code == 200 and "办理意见" in editor.text
+    taken = owner.post(f"/drafts/{draft_id}/new-file", headers={"X-CSRF-Token": csrf},
+                       data={"kind": "form", "name": "case_review", "revision": "3"})
+    assert taken.status_code == 409 and "已存在" in taken.text
+    bad = owner.post(f"/drafts/{draft_id}/new-file", headers={"X-CSRF-Token": csrf},
+                     data={"kind": "form", "name": "Case Review", "revision": "3"})
+    assert bad.status_code == 422 and "小写英文字母" in bad.text

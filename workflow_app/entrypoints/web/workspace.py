@@ -26,7 +26,7 @@ CONFIRMATIONS = {
     "created": N_("草稿已创建"), "uploaded": N_("文件已保存到草稿（未发布）"), "reverted": N_("已恢复为库中版本"),
     "submitted": N_("已提交发布，等待另一位流程管理员审核"), "published": N_("已发布：新版本已生效"),
     "withdrawn": N_("已撤回，可以继续修改"), "rejected": N_("已退回提交人修改"), "discarded": N_("草稿已放弃"),
-    "restored": N_("已按旧版本创建草稿并提交发布"),
+    "restored": N_("已按旧版本创建草稿并提交发布"), "created_file": N_("新文件已加入草稿"),
     "restored_blocked": N_("已按旧版本创建草稿，但它未通过当前的校验或测试（见下方），修改后再提交发布"),
 }
 STATUS_LABELS = {"editing": N_("编辑中"), "submitted": N_("待审核"), "published": N_("已发布"),
@@ -174,6 +174,23 @@ def upload_draft_file(draft_id):
         name = (request.form.get("filename") or "").strip() or upload.filename
         drafts.save_file(s, p, draft_id, name, content, _revision())
     return _draft_action(draft_id, run, "uploaded")
+
+
+@bp.route("/drafts/<int:draft_id>/new-file", methods=["POST"])
+def new_draft_file(draft_id):
+    """A new form, diagram or decision table from its skeleton, opened in its editor (docs/workspace.md)."""
+    created: dict = {}
+
+    def run(s, p):
+        _draft, created["name"] = drafts.new_file(s, p, draft_id, request.form.get("kind", ""),
+                                                  request.form.get("name", ""), request.form.get("title", ""),
+                                                  _revision())
+    answer = _draft_action(draft_id, run, "created_file", form={"kind": request.form.get("kind"),
+                                                                  "name": request.form.get("name"),
+                                                                  "title": request.form.get("title")})
+    if created.get("name"):
+        return redirect(url_for("web.edit_file", draft_id=draft_id, filename=created["name"]), 303)
+    return answer
 
 
 @bp.route("/drafts/<int:draft_id>/files/<string:filename>/revert", methods=["POST"])

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -186,6 +188,38 @@ def save_file(session: Session, principal: Principal, draft_id: int, filename: s
     audit.record(session, principal.username, "draft.save", "process_draft", draft.id,
                  after={"file": filename, "sha256": digest, "revision": draft.revision})
     return draft
+
+
+#: The starting content of a new file, by kind (data files beside this module, docs/workspace.md "New files").
+SKELETONS = {"form": "form.json", "bpmn": "process.bpmn", "dmn": "decision.dmn"}
+_SUFFIX = {"form": ".json", "bpmn": ".bpmn", "dmn": ".dmn"}
+_NEW_NAME = re.compile(r"^[a-z][a-z0-9_]{0,80}$")
+
+
+def new_file(session: Session, principal: Principal, draft_id: int, kind: str, name: str, title: str,
+             expected_revision: int | None) -> tuple[ProcessDraft, str]:
+    """Add a new form, diagram or decision table to the draft, from a skeleton that passes validation
+    (a form with one field; a process start → end; a table with one default row). ``name`` is the file's
+    name without suffix, which is also the new process's or decision's id. Returns the draft and the file name."""
+    if kind not in SKELETONS:
+        raise Invalid("请选择要新建的文件类型", f"kind must be one of {sorted(SKELETONS)}", errors={"kind": "unknown"})
+    name = (name or "").strip()
+    if not _NEW_NAME.match(name):
+        raise Invalid("文件名只能用小写英文字母、数字和下划线，并以字母开头（例如 case_review）",
+                      "name must match ^[a-z][a-z0-9_]{0,80}$", errors={"name": "invalid"})
+    filename = name + _SUFFIX[kind]
+    draft = get_draft(session, principal, draft_id)
+    exists = session.scalar(select(RegistryFile.id).where(RegistryFile.filename == filename)) is not None
+    if exists or _draft_row(session, draft, filename) is not None:
+        raise Conflict(f"文件 {filename} 已存在，请换一个名称", f"{filename} already exists in the library or the draft")
+    label = (title or "").strip()[:200] or name
+    text = (Path(__file__).parent / "skeletons" / SKELETONS[kind]).read_text(encoding="utf-8")
+    text = text.replace("{id}", name).replace("{name}", _xml_text(label))
+    return save_file(session, principal, draft_id, filename, text.encode("utf-8"), expected_revision), filename
+
+
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def revert_file(session: Session, principal: Principal, draft_id: int, filename: str,
