@@ -20,6 +20,7 @@ def upgrade() -> None:
                     sa.Column('id', sa.Integer(), nullable=False),
                     sa.Column('title', sa.String(length=200), nullable=False),
                     sa.Column('process_key', sa.String(length=200), nullable=True),
+                    sa.Column('restored_from', sa.String(length=220), nullable=True),
                     sa.Column('status', sa.String(length=16), nullable=False),
                     sa.Column('revision', sa.Integer(), nullable=False),
                     sa.Column('base_deployment_id', sa.Integer(), nullable=True),

@@ -161,6 +161,7 @@ def submit(session: Session, principal: Principal, draft_id: int, comment: str |
            restored_from: str | None = None) -> ProcessPublication:
     """Submit the draft for publication (or, without four eyes, publish it at once)."""
     draft = drafts.get_draft(session, principal, draft_id)
+    restored_from = restored_from or draft.restored_from  # a restore the owner had to adjust first
     text = _clean_comment(comment)
     if draft.status == drafts.SUBMITTED:
         raise Conflict("草稿已提交，正在等待审核", f"draft {draft.id} is already submitted")
@@ -338,6 +339,7 @@ def restore(session: Session, principal: Principal, process_key: str, version: i
         raise Invalid(f"第 {version} 版的文件与当前库中的文件相同，无需恢复",
                       f"version {version}'s files equal the library's current files")
     draft = drafts.create_draft(session, principal, f"恢复 {old.name} 第 {version} 版", process_key)
+    draft.restored_from = f"{process_key}:{version}"
     for name, content in sorted(files.items()):
         drafts.save_file(session, principal, draft.id, name, content, expected_revision=None)
     audit.record(session, principal.username, "process.restore", "process_version", f"{process_key}:v{version}",

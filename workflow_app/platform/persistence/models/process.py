@@ -69,6 +69,7 @@ class ProcessDraft(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     process_key: Mapped[str | None] = mapped_column(String(200), index=True)  # the process it was opened from
+    restored_from: Mapped[str | None] = mapped_column(String(220))  # "process_key:version" when made by a restore
     status: Mapped[str] = mapped_column(String(16))  # editing | submitted | published | discarded
     revision: Mapped[int] = mapped_column(Integer, default=0)
     base_deployment_id: Mapped[int | None] = mapped_column(Integer)
