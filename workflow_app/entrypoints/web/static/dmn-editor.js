@@ -1,6 +1,7 @@
 // The decision-table editor of a draft file (docs/workspace.md "Editing"): dmn-js Modeler opened on the
-// file's decision tables (one tab per decision; the DRD is not used: the library's DMN files carry no
-// DMN DI); saved like every draft file; the draft's problems listed above, their cells highlighted.
+// file's decision tables (one tab per decision, and one for the decision requirements diagram when the file
+// draws one: the library's files do, docs/diagrams.md); saved like every draft file; the draft's problems
+// listed above, their cells highlighted.
 import { data, renderProblems, setupSaving } from "editor-common";
 import { translateModule } from "./dmn-zh.js";
 
@@ -39,13 +40,19 @@ function focusCell(id) {
 
 function tabsFor() {
   const active = modeler.getActiveView();
-  tabs.replaceChildren(...modeler.getViews().filter(v => v.type !== "drd").map(view => {
+  const views = modeler.getViews();
+  const drawn = /<([A-Za-z0-9_]+:)?DMNShape\b/.test(data.content);  // a DRD without shapes shows nothing
+  const drd = drawn ? views.filter(v => v.type === "drd") : [];
+  tabs.replaceChildren(...[...views.filter(v => v.type !== "drd"), ...drd].map(view => {
     const b = document.createElement("button");
     b.type = "button"; b.className = "tab" + (view === active ? " on" : "");
     b.setAttribute("role", "tab"); b.setAttribute("aria-selected", String(view === active));
-    b.textContent = view.element.name || view.element.id;
+    b.textContent = view.type === "drd" ? "决策关系图" : (view.element.name || view.element.id);
     b.dataset.view = view.element.id;
-    b.addEventListener("click", () => modeler.open(view).then(() => { tabsFor(); bindChanges(); highlight(); }));
+    b.addEventListener("click", () => modeler.open(view).then(() => {
+      if (view.type === "drd") modeler.getActiveViewer().get("canvas").zoom("fit-viewport", "auto");
+      tabsFor(); bindChanges(); highlight();
+    }));
     return b;
   }));
 }
