@@ -115,6 +115,11 @@ ACTION_LABELS: dict[str, str] = {
     "draft.save": N_("保存流程草稿"),
     "draft.revert_file": N_("撤销草稿中的文件修改"),
     "draft.discard": N_("放弃流程草稿"),
+    "draft.submit": N_("提交发布流程草稿"),
+    "draft.withdraw": N_("撤回发布申请"),
+    "draft.reject": N_("退回发布申请"),
+    "draft.publish": N_("批准并发布流程"),
+    "process.restore": N_("恢复流程旧版本"),
     "document.issue": N_("制发文书"),
     "document.serve": N_("送达文书"),
 }
