@@ -68,6 +68,14 @@ def get_version(process_key, version):
     return in_transaction(db(), lambda s: _version(registry.get_version(s, process_key, version), detail=True))
 
 
+def _uploaded_files() -> dict[str, bytes]:
+    """The definition files of a multipart request (field ``files``, repeatable), by file name."""
+    uploads = request.files.getlist("files")
+    if not uploads:
+        raise DefinitionRejected("没有上传任何文件", "multipart field 'files' is empty", problems=[])
+    return {upload.filename or "": upload.read() for upload in uploads}
+
+
 @blp.route("/deployments", methods=["POST"])
 @blp.arguments(DeploymentUploadSchema, location="files")
 @blp.response(201, DeploymentResultSchema)
@@ -82,12 +90,7 @@ def deploy(_args):
     """
     principal = current_principal()
     in_transaction(db(), lambda s: access.require_can_deploy(s, principal))
-    uploads = request.files.getlist("files")
-    if not uploads:
-        raise DefinitionRejected("没有上传任何文件", "multipart field 'files' is empty", problems=[])
-    files = {}
-    for upload in uploads:
-        files[upload.filename or ""] = upload.read()
+    files = _uploaded_files()
 
     def run(s):
         result = registry.deploy(s, files, principal.username, source="api")
@@ -109,11 +112,6 @@ def run_definition_tests(_args):
     """
     principal = current_principal()
     in_transaction(db(), lambda s: access.require_can_deploy(s, principal))
-    uploads = request.files.getlist("files")
-    if not uploads:
-        raise DefinitionRejected("没有上传任何文件", "multipart field 'files' is empty", problems=[])
-    files = {}
-    for upload in uploads:
-        files[upload.filename or ""] = upload.read()
+    files = _uploaded_files()
     merged = in_transaction(db(), lambda s: registry.merged_files(s, files))
     return definition_tests.run_tests(merged).as_dict()
