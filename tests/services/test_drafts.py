@@ -123,3 +123,20 @@ def test_a_new_file_needs_a_plain_unused_name(db, who):
         drafts.new_file(s, who("owner"), draft_id, "script", "x", "", None)
     with db.transaction() as s:
         assert drafts.get_draft(s, who("owner"), draft_id).revision == 0
+
+
+def test_a_published_draft_reports_nothing_changed_underneath(db, who):
+    from workflow_app.platform.modelling import publication
+    publication.configure(0)
+    try:
+        draft_id = _draft(db, who)
+        with db.transaction() as s:
+            original = drafts.draft_file(s, drafts.get_draft(s, who("owner"), draft_id), "transfer.bpmn")
+            drafts.save_file(s, who("owner"), draft_id, "transfer.bpmn", original + b"\n", 0)
+        with db.transaction() as s:
+            publication.submit(s, who("owner"), draft_id, "空行")
+        with db.transaction() as s:
+            draft = drafts.get_draft(s, who("owner"), draft_id)
+            assert draft.status == "published" and drafts.changed_underneath(s, draft) == []
+    finally:
+        publication.configure(1)

@@ -28,7 +28,6 @@ from workflow_app.platform.persistence.models import (
     Deployment,
     ProcessDraft,
     ProcessDraftFile,
-    ProcessVersion,
     RegistryFile,
 )
 from workflow_app.platform.processes import registry
@@ -254,17 +253,8 @@ def discard(session: Session, principal: Principal, draft_id: int) -> ProcessDra
 def changed_underneath(session: Session, draft: ProcessDraft) -> list[str]:
     """Files the draft edits that someone published a different version of since the draft first changed
     them: publishing would silently undo that publication, so it is refused until the owner rebases."""
+    if draft.status not in OPEN_STATUSES:  # a published draft's files are the library's now, not "changed"
+        return []
     current = {row.filename: row.content_hash for row in session.scalars(select(RegistryFile))}
     rows = session.scalars(select(ProcessDraftFile).where(ProcessDraftFile.draft_id == draft.id))
     return sorted(row.filename for row in rows if current.get(row.filename) != row.base_hash)
-
-
-def versions_using(session: Session, filename: str) -> list[ProcessVersion]:
-    """Latest versions whose bundle contains ``filename`` (for showing what a file's change affects)."""
-    out = []
-    for version in registry.list_latest(session):
-        files = json.loads(version.files_json)
-        if filename in files.get("bpmn", {}) or filename in files.get("dmn", {}) \
-                or filename in json.loads(version.forms_json):
-            out.append(version)
-    return out

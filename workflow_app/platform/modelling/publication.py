@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from workflow_app.platform import clock
 from workflow_app.platform.audit import trail as audit
 from workflow_app.platform.engine import library as lib
-from workflow_app.platform.errors import Conflict, DefinitionRejected, DomainError, Forbidden, Invalid, NotFound
+from workflow_app.platform.errors import Conflict, DefinitionRejected, DomainError, Forbidden, Invalid
 from workflow_app.platform.identity import access
 from workflow_app.platform.identity.directory import Principal
 from workflow_app.platform.modelling import definition_tests, drafts, validation
@@ -376,11 +376,3 @@ def awaiting_approval(session: Session, principal: Principal) -> list[ProcessDra
         if request is not None and request.status == SUBMITTED and request.submitted_by != principal.username:
             out.append(draft)
     return out
-
-
-def get_request(session: Session, principal: Principal, publication_id: int) -> ProcessPublication:
-    access.require_process_owner(principal)
-    found = session.get(ProcessPublication, publication_id)
-    if found is None:
-        raise NotFound(f"发布申请 {publication_id} 不存在", f"publication {publication_id} not found")
-    return found
