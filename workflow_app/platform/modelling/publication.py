@@ -370,9 +370,10 @@ def awaiting_approval(session: Session, principal: Principal) -> list[ProcessDra
         access.require_can_deploy(session, principal)
     except Forbidden:
         return []
-    out = []
-    for draft in drafts.list_drafts(session, principal, (drafts.SUBMITTED,)):
-        request = current_request(session, draft)
-        if request is not None and request.status == SUBMITTED and request.submitted_by != principal.username:
-            out.append(draft)
-    return out
+    # one query: a submitted draft has exactly one request in status submitted (earlier ones were
+    # withdrawn or rejected)
+    return list(session.scalars(
+        select(ProcessDraft).join(ProcessPublication, ProcessPublication.draft_id == ProcessDraft.id)
+        .where(ProcessDraft.status == drafts.SUBMITTED, ProcessPublication.status == SUBMITTED,
+               ProcessPublication.submitted_by != principal.username)
+        .order_by(ProcessDraft.updated_at.desc(), ProcessDraft.id.desc())))
